@@ -1,0 +1,240 @@
+"""The main benchmark job: data sets x models x seeds -> a CSV row per run and a summary table.
+
+With no arguments it runs every model on scikit-learn's digits (no download, a few minutes on
+a CPU). Examples::
+
+    python benchmarks/run.py
+    python benchmarks/run.py --datasets mnist --subset 10000 --seeds 5 --data-dir ~/data
+    python benchmarks/run.py --quick --plots
+
+Each run happens in a fresh subprocess, so that its peak host memory is its own. Labels are
+used for scoring only: nothing is selected with them, and every number is the model's state
+after its last epoch.
+"""
+
+import argparse
+import concurrent.futures
+import csv
+import datetime
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from configs import MODEL_PARAMS, N_CLUSTERS, REFERENCES  # noqa: E402
+
+DEEP_MODELS = ("AEKMeans", "AEGMM")
+COLUMNS = [
+    "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",
+    "epoch_seconds", "n_epochs", "peak_host_mb", "peak_device_mb", "device", "commit",
+]
+
+
+def _commit():
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=HERE,
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _scaled(params, epoch_scale):
+    """``params`` with every ``*_epochs`` value multiplied by ``epoch_scale`` (at least 1)."""
+    return {
+        key: max(1, round(value * epoch_scale)) if key.endswith("_epochs") and value else value
+        for key, value in params.items()
+    }
+
+
+def make_model(name, n_clusters, seed, params, device):
+    """The estimator ``name`` with benchmark parameters."""
+    from sklearn.cluster import KMeans
+    from sklearn.mixture import GaussianMixture
+
+    import skdeepcluster
+
+    if name == "KMeans":
+        return KMeans(n_clusters, n_init=10, random_state=seed, **params)
+    if name == "GaussianMixture":
+        return GaussianMixture(n_clusters, random_state=seed, **params)
+    return getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
+
+
+def load(dataset, data_dir, subset, seed=0):
+    """``(X, y)`` of a data set, optionally a stratified subset of ``subset`` samples."""
+    from sklearn.model_selection import train_test_split
+
+    from skdeepcluster.datasets import load_benchmark
+
+    X, y = load_benchmark(dataset, data_home=data_dir)
+    if subset and subset < len(X):
+        X, _, y, _ = train_test_split(X, y, train_size=subset, stratify=y, random_state=seed)
+    return X, y
+
+
+def run_one(job):
+    """Fit one model on one data set with one seed; return its CSV row (in a subprocess)."""
+    import torch
+
+    from skdeepcluster.metrics import clustering_report
+
+    if job["threads"]:
+        torch.set_num_threads(job["threads"])
+    X, y = load(job["dataset"], job["data_dir"], job["subset"])
+    model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
+                       job["device"])
+    cuda = torch.cuda.is_available() and job["model"] in DEEP_MODELS
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    labels = model.fit_predict(X)
+    fit_seconds = time.perf_counter() - start
+    history = getattr(model, "history_", [])
+    durations = [r["dur"] for r in history]
+    row = {
+        "dataset": job["dataset"], "model": job["model"], "seed": job["seed"],
+        "n_samples": len(X), **clustering_report(y, labels),
+        "fit_seconds": fit_seconds,
+        "epoch_seconds": statistics.median(durations) if durations else "",
+        "n_epochs": len(history),
+        "peak_host_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_device_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else "",
+        "device": str(getattr(model, "device_", "cpu")), "commit": job["commit"],
+    }
+    if job["plots"]:
+        _plot(model, X, labels, history, Path(job["plot_prefix"]))
+    return row
+
+
+def _plot(model, X, labels, history, prefix):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+
+    code = model.transform(X) if hasattr(model, "transform") and hasattr(model, "module_") else X
+    points = PCA(2, random_state=0).fit_transform(code)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(points[:, 0], points[:, 1], c=labels, s=3, cmap="tab10")
+    ax.set_title(f"{prefix.name}: code (PCA), coloured by cluster")
+    fig.savefig(f"{prefix}-code.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    if history:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for phase in dict.fromkeys(r["phase"] for r in history):
+            rows = [r for r in history if r["phase"] == phase]
+            ax.plot([r["epoch"] for r in rows], [r["loss"] for r in rows], label=phase)
+        ax.set(xlabel="epoch", ylabel="loss", yscale="log", title=f"{prefix.name}: training loss")
+        ax.legend()
+        fig.savefig(f"{prefix}-loss.png", dpi=100, bbox_inches="tight")
+        plt.close(fig)
+
+
+def summarize(rows):
+    """Markdown table: mean ± std over seeds of each (dataset, model)."""
+    def fmt(values):
+        values = [float(v) for v in values if v != ""]
+        if not values:
+            return "–"
+        std = statistics.stdev(values) if len(values) > 1 else 0.0
+        return f"{statistics.mean(values):.3f} ± {std:.3f}"
+
+    lines = [
+        "| dataset | model | seeds | ACC | NMI | ARI | fit s | epoch s (median) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["dataset"], row["model"]), []).append(row)
+    for (dataset, model), group in groups.items():
+        epoch = [r["epoch_seconds"] for r in group if r["epoch_seconds"] != ""]
+        lines.append(
+            f"| {dataset} | {model} | {len(group)} | {fmt(r['accuracy'] for r in group)} "
+            f"| {fmt(r['nmi'] for r in group)} | {fmt(r['ari'] for r in group)} "
+            f"| {statistics.median(r['fit_seconds'] for r in group):.1f} "
+            f"| {statistics.median(epoch) if epoch else '–':{'.3f' if epoch else ''}} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=["digits"], choices=sorted(N_CLUSTERS))
+    parser.add_argument("--models", nargs="+", default=list(DEEP_MODELS),
+                        help="deep models to run; KMeans and GaussianMixture always run")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 (default 5)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the epochs (smoke test)")
+    parser.add_argument("--subset", type=int, default=None,
+                        help="stratified subset of this many samples of each data set")
+    parser.add_argument("--data-dir", default=None, help="folder of the .npz benchmark files")
+    parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
+    parser.add_argument("--tag", default=None, help="name of the output files")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads per run")
+    parser.add_argument("--plots", action="store_true", help="save code and loss figures")
+    args = parser.parse_args(argv)
+    unknown = set(args.models) - set(DEEP_MODELS) - set(REFERENCES)
+    if unknown:
+        parser.error(f"unknown models {sorted(unknown)}; available: {list(DEEP_MODELS)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tag = args.tag or datetime.datetime.now().strftime("run-%Y%m%d-%H%M%S")
+    commit = _commit()
+    models = list(REFERENCES) + [m for m in args.models if m not in REFERENCES]
+    jobs = [
+        {
+            "dataset": dataset, "model": model, "seed": seed, "data_dir": args.data_dir,
+            "subset": args.subset, "device": args.device, "threads": args.threads,
+            "params": _scaled(MODEL_PARAMS[dataset].get(model, {}), 0.1 if args.quick else 1),
+            "commit": commit, "plots": args.plots and seed == 0,
+            "plot_prefix": str(out / f"{tag}-{dataset}-{model}"),
+        }
+        for dataset in args.datasets for model in models for seed in range(args.seeds)
+    ]
+    print(f"{len(jobs)} runs on {platform.processor() or platform.machine()}, commit {commit}; "
+          f"writing {out / tag}.csv", flush=True)
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    with open(out / f"{tag}.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS)
+        writer.writeheader()
+        for job in jobs:
+            # A fresh process per run: its peak memory is its own, nothing leaks between runs.
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+                row = pool.submit(run_one, job).result()
+            rows.append(row)
+            writer.writerow(row)
+            f.flush()
+            print(f"{row['dataset']:>12} {row['model']:>16} seed {row['seed']}  "
+                  f"ACC {row['accuracy']:.3f}  NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  "
+                  f"{row['fit_seconds']:.1f}s", flush=True)
+    table = summarize(rows)
+    (out / f"{tag}.md").write_text(table + "\n")
+    print("\n" + table)
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,59 @@
+"""Parameter documentation shared by the estimators, written once."""
+
+_SHARED = {
+    "n_clusters": """n_clusters : int, default=8
+        Number of clusters.""",
+    "autoencoder": """hidden_dims : tuple of int, default=None
+        Encoder widths; the decoder mirrors them. None means ``(500, 500, 2000)``, the
+        network of DEC and most deep clustering papers.
+    latent_dim : int, default=10
+        Width of the code that the model clusters (the width of :meth:`transform`).""",
+    "training": """batch_size : int, default=256
+        Mini-batch size.
+    lr : float, default=1e-3
+        Learning rate of the Adam optimizer.
+    device : str or torch.device, default="auto"
+        Training and inference device. ``"auto"`` means CUDA when available, else the CPU;
+        otherwise any torch device string, e.g. ``"cpu"`` or ``"cuda:1"``. The device used
+        is stored in ``device_``; a model pickled on a GPU loads on a CPU-only machine.
+    random_state : int, RandomState instance or None, default=None
+        Seeds network initialisation, batch order and the clustering initialisation. An int
+        gives identical labels on the CPU from run to run. Seeding is local: the global
+        NumPy, Python and torch random states are left as they were.
+    verbose : int, default=0
+        0 is silent, 1 shows a progress bar per training phase with its loss, 2 prints a
+        line per epoch.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (or ``(name, callback)`` tuples) for every training phase;
+        each phase gets a deep copy, so the objects passed in are never mutated.""",
+    "ae_options": """activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid"}, default="relu"
+        Activation of the hidden layers; the code and output layers are linear.
+    reconstruction : {"mse", "bce"}, default="mse"
+        Reconstruction loss: squared error, or binary cross-entropy for data in [0, 1]
+        (e.g. pixel intensities; other data raise a ``ValueError``).
+    layerwise_epochs : int, default=0
+        Epochs of greedy layer-wise pretraining per layer before the end-to-end pretraining
+        (0 skips it).""",
+    "common_attributes": """labels_ : ndarray of shape (n_samples,)
+        Cluster of each training sample, from a final assignment pass of the trained model:
+        ``labels_`` equals ``predict(X)`` on the training data.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`, when ``X`` has string column names.
+    n_iter_ : int
+        Training epochs run, over all phases.
+    history_ : list of dict
+        One record per epoch of every phase with keys ``phase``, ``epoch``, ``loss`` and
+        ``dur`` (seconds); ``pandas.DataFrame(history_)`` tabulates it.
+    module_ : torch.nn.Module
+        The trained network.
+    device_ : torch.device
+        The device the network lives on.""",
+}
+
+
+def fill_doc(obj):
+    """Substitute the shared texts (``{n_clusters}``, ``{training}``...) into a docstring."""
+    obj.__doc__ = obj.__doc__.format(**_SHARED)
+    return obj

@@ -1,0 +1,271 @@
+"""The base of every deep clusterer: validation, device, seeding, the fit template, inference."""
+
+import copy
+import itertools
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .training import TrainingConfig, apply_in_chunks, local_torch_seed
+
+__all__ = ["BaseDeepClusterer", "resolve_device", "draw_seed"]
+
+
+def resolve_device(device):
+    """Resolve a ``device`` parameter to a ``torch.device``.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU. A device that does not parse,
+    or a CUDA device on a machine without CUDA, raises a ``ValueError`` naming it.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available")
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={device!r} was requested but only {torch.cuda.device_count()} "
+            "CUDA device(s) exist"
+        )
+    return resolved
+
+
+def draw_seed(random_state):
+    """An int seed from ``random_state`` without touching NumPy's global random state.
+
+    ``None`` takes fresh entropy from the operating system (scikit-learn would draw from the
+    global ``np.random`` state instead, which changes it); an int or a ``RandomState`` is
+    used as in scikit-learn.
+    """
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+class BaseDeepClusterer(
+    ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator,
+    metaclass=ABCMeta,
+):
+    """Base class of the deep clusterers.
+
+    It owns the parts every model shares: parameter and input validation, the device and
+    local seeding, the fit template and batch-invariant inference. A model supplies the
+    hooks:
+
+    - ``_build_module(n_features)`` returns the network (``module_``);
+    - ``_fit_module(X, config, generator, rng)`` trains it and initialises the clusters
+      (pretraining, cluster initialisation, fine-tuning) and returns the epoch records;
+    - ``_encode(x)`` maps a float32 tensor batch to the code (:meth:`transform`);
+    - ``_predict_proba(X)`` and ``_score_samples(X)`` work on validated arrays.
+
+    ``fit`` ends with a final assignment pass, so ``fit(X).labels_``, ``fit_predict(X)`` and
+    ``fit(X).predict(X)`` agree. Everything torch-side lives in ``module_``, which is what
+    pickling moves to the CPU.
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _build_module(self, n_features):
+        """Return the untrained network for ``n_features`` inputs."""
+
+    @abstractmethod
+    def _fit_module(self, X, config, generator, rng):
+        """Train ``self.module_`` on the float32 tensor ``X``; set the cluster parameters."""
+
+    @abstractmethod
+    def _encode(self, x):
+        """Code of a float32 tensor batch, on ``device_``."""
+
+    @abstractmethod
+    def _n_components(self):
+        """Width of :meth:`transform`."""
+
+    @abstractmethod
+    def _predict_proba(self, X):
+        """Soft assignments of a validated array, shape (n_samples, n_clusters)."""
+
+    @abstractmethod
+    def _score_samples(self, X):
+        """Per-sample objective (higher is better) of a validated array."""
+
+    def _check_fit_data(self, X):
+        """Data-dependent parameter checks; a model extends it and calls ``super()``."""
+        n_samples = X.shape[0]
+        if self.n_clusters > n_samples:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} must be <= the number of samples, "
+                f"but got n_samples={n_samples}"
+            )
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the network and cluster the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
+        self._check_fit_data(X)
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        config = TrainingConfig(
+            device=device, batch_size=self.batch_size, lr=self.lr,
+            verbose=self.verbose, callbacks=self.callbacks,
+        )
+        X_train = torch.tensor(X, dtype=torch.float32)
+        with local_torch_seed(seed, device):
+            self.device_ = device
+            self.module_ = self._build_module(X.shape[1]).to(device)
+            generator = torch.Generator().manual_seed(seed)
+            history = self._fit_module(X_train, config, generator, np.random.RandomState(seed))
+        self.history_ = history
+        self.n_iter_ = len(history)
+        self._n_features_out = self._n_components()
+        self.labels_ = self._predict_proba(X).argmax(axis=1)
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def _validate(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _apply(self, fn, X):
+        """``fn`` over ``X`` in fixed-size chunks on ``device_`` (see ``apply_in_chunks``)."""
+        return apply_in_chunks(fn, self.module_, X, self.device_)
+
+    def _transform(self, X):
+        return self._apply(self._encode, X)
+
+    def transform(self, X):
+        """Code of ``X``: the learned representation the model clusters in.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            In the dtype of ``X`` (float32 or float64); computed in float32.
+        """
+        X = self._validate(X)
+        return self._transform(X).astype(X.dtype, copy=False)
+
+    def predict_proba(self, X):
+        """Soft cluster assignments of the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_clusters)
+            Rows sum to one.
+        """
+        proba = np.asarray(self._predict_proba(self._validate(X)), dtype=np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Cluster of each sample: the arg-max of :meth:`predict_proba`; deterministic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._predict_proba(self._validate(X)).argmax(axis=1)
+
+    def score_samples(self, X):
+        """The model's own objective per sample; higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return np.asarray(self._score_samples(self._validate(X)), dtype=np.float64)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`, so that ``GridSearchCV`` can select without labels.
+
+        Scores compare models of the same code width only: a wider code reconstructs better
+        and clusters more loosely, so do not select ``latent_dim`` or ``hidden_dims`` by it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        float
+        """
+        return float(self.score_samples(X).mean())
+
+    # ------------------------------------------------------------------ tags and pickling
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # ClusterMixin clears this tag, which would silently skip the dtype check.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and any(
+            t.device.type != "cpu" for t in itertools.chain(module.parameters(), module.buffers())
+        ):
+            # Pickle CPU tensors, so that a model fitted on a GPU loads anywhere.
+            state = dict(state, module_=copy.deepcopy(module).cpu())
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "module_" in state:
+            device = state["device_"]
+            if device.type == "cuda" and not torch.cuda.is_available():
+                device = torch.device("cpu")
+            self.device_ = device
+            self.module_.to(device)

@@ -1,0 +1,246 @@
+"""Benchmark loaders (checksummed local ``.npz`` files) and synthetic generators."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = [
+    "BENCHMARKS",
+    "get_data_home",
+    "load_benchmark",
+    "make_multiview",
+    "make_pinwheel",
+    "make_toroidal_blobs",
+]
+
+#: Benchmark files: name -> (file name, sha256). ``digits`` ships with scikit-learn.
+BENCHMARKS = {
+    "mnist": ("mnist.npz", "2acf10072be4634c7c65c3a80a68e8eee5a8a2d7332688356c3c53fd66f403cc"),
+    "fashion_mnist": (
+        "fashion_mnist.npz", "009978fe69b7395f38e850287eb6ba818881b197bb1d1e89b6c2758cc735ef97",
+    ),
+    "usps": ("usps.npz", "32e98b5694c76011b586199114f92cb6148a125a4c4299691c086ae12f1046a3"),
+    "mnist_usps": (
+        "mnist_usps.npz", "0499adb67dcbd368f4dd9f937edaecca4dacd7135853d3e784ab19e76b9f31cc",
+    ),
+}
+
+_FILE_FORMAT = (
+    "an np.savez_compressed archive with keys 'X' (uint8 images, N x H x W, or N x V x H x W "
+    "for V views) and 'y' (int64 labels)"
+)
+
+
+def get_data_home(data_home=None):
+    """Folder of the benchmark files: ``data_home``, else ``$SKDEEPCLUSTER_DATA``, else
+    ``~/skdeepcluster_data``."""
+    if data_home is None:
+        data_home = os.environ.get("SKDEEPCLUSTER_DATA", Path("~") / "skdeepcluster_data")
+    return Path(data_home).expanduser()
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_npz(name, data_home):
+    file_name, checksum = BENCHMARKS[name]
+    folder = get_data_home(data_home)
+    path = folder / file_name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"benchmark {name!r} needs the file {file_name} in {folder}, which does not exist. "
+            f"Place {file_name} ({_FILE_FORMAT}; sha256 {checksum}) in that folder, or pass "
+            "data_home= (or set SKDEEPCLUSTER_DATA) to the folder that holds it."
+        )
+    found = _sha256(path)
+    if found != checksum:
+        raise ValueError(
+            f"{path} has sha256 {found}, expected {checksum}: the file is corrupt or not the "
+            f"{name!r} benchmark; replace it"
+        )
+    with np.load(path) as archive:
+        return archive["X"], archive["y"].astype(np.int64)
+
+
+def load_benchmark(name, data_home=None, return_X_y=True, *, flatten=True):
+    """Load a benchmark data set, images scaled to [0, 1].
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "fashion_mnist", "usps", "mnist_usps"}
+        ``digits`` is scikit-learn's 8x8 digits (1,797 samples, no file needed). The others
+        are read from ``<data_home>/<name>.npz`` and their sha256 is checked: MNIST and
+        Fashion-MNIST (70,000 28x28 images each, the training set first), USPS (9,298 16x16
+        images) and the two-view MNIST-USPS set (5,000 pairs of 28x28 images).
+    data_home : str or path-like, default=None
+        Folder holding the files; see :func:`get_data_home`.
+    return_X_y : bool, default=True
+        Return ``(X, y)``; otherwise a :class:`~sklearn.utils.Bunch`.
+    flatten : bool, default=True
+        Flatten each sample to a row of ``X`` (views side by side, as consecutive column
+        blocks); with False, ``X`` keeps the image axes: (n_samples, H, W), or
+        (n_samples, n_views, H, W) for ``mnist_usps``.
+
+    Returns
+    -------
+    (X, y) : tuple of ndarray
+        ``X`` float32 in [0, 1]; ``y`` int64 classes.
+    data : Bunch
+        With ``return_X_y=False``: ``data``, ``target``, ``image_shape`` (C, H, W) of one
+        view, ``views`` (the column widths of the views of a flattened ``X``) and
+        ``name``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is not in the data folder; the message says which file goes where.
+    ValueError
+        Unknown ``name``, or a file whose checksum does not match.
+
+    Examples
+    --------
+    >>> from skdeepcluster.datasets import load_benchmark
+    >>> X, y = load_benchmark("digits")
+    >>> X.shape, float(X.max())
+    ((1797, 64), 1.0)
+    """
+    if name == "digits":
+        digits = load_digits()
+        images, y = digits.images.astype(np.float32) / 16.0, digits.target.astype(np.int64)
+    elif name in BENCHMARKS:
+        raw, y = _read_npz(name, data_home)
+        images = raw.astype(np.float32) / 255.0
+    else:
+        raise ValueError(
+            f"name={name!r} is not a benchmark; choose one of {['digits', *BENCHMARKS]}"
+        )
+    n_views = images.shape[1] if images.ndim == 4 else 1
+    height, width = images.shape[-2:]
+    X = images.reshape(len(images), -1) if flatten else images
+    if return_X_y:
+        return X, y
+    return Bunch(
+        data=X, target=y, name=name, image_shape=(1, height, width),
+        views=[height * width] * n_views,
+    )
+
+
+def make_multiview(*arrays):
+    """Put views side by side: ``X`` for a multiview model and the width of each view.
+
+    Parameters
+    ----------
+    *arrays : array-like of shape (n_samples, n_features_v)
+        One 2-D array per view, all with the same number of rows.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, sum of n_features_v)
+    views : list of int
+        ``n_features_v`` of each view, in order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, views = make_multiview(np.zeros((3, 2)), np.ones((3, 4)))
+    >>> X.shape, views
+    ((3, 6), [2, 4])
+    """
+    if not arrays:
+        raise ValueError("make_multiview needs at least one view")
+    arrays = [np.asarray(a) for a in arrays]
+    for i, a in enumerate(arrays):
+        if a.ndim != 2:
+            raise ValueError(f"view {i} must be 2-D (n_samples, n_features), got shape {a.shape}")
+    lengths = [len(a) for a in arrays]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"all views must have the same number of samples, got {lengths}")
+    return np.hstack(arrays), [a.shape[1] for a in arrays]
+
+
+def make_pinwheel(
+    n_samples=1000, n_clusters=5, *, radial_std=0.3, tangential_std=0.05, rate=0.25,
+    random_state=None,
+):
+    """Pinwheel: points on ``n_clusters`` curved arms (Johnson et al., 2016).
+
+    Each point starts at radius ``1 + radial_std * e_1`` and tangential offset
+    ``tangential_std * e_2`` (standard normal ``e``), and is rotated by its arm's angle plus
+    ``rate * exp(radius)``, so that arms bend more the further out they reach. The DMAE
+    paper's settings are the defaults.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Split as evenly as possible between arms.
+    n_clusters : int, default=5
+    radial_std, tangential_std, rate : float
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        Arm of each point.
+    """
+    rng = check_random_state(random_state)
+    y = np.arange(n_samples) % n_clusters
+    radius = 1.0 + radial_std * rng.standard_normal(n_samples)
+    offset = tangential_std * rng.standard_normal(n_samples)
+    angle = 2 * np.pi * y / n_clusters + rate * np.exp(radius)
+    cos, sin = np.cos(angle), np.sin(angle)
+    X = np.column_stack([radius * cos - offset * sin, radius * sin + offset * cos])
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def make_toroidal_blobs(
+    n_samples=1000, n_clusters=4, *, n_features=2, cluster_std=0.05, centers=None,
+    random_state=None,
+):
+    """Gaussian blobs on the unit torus ``[0, 1)^n_features`` (coordinates wrap around).
+
+    With ``centers=None`` the centres sit near the edges of the box, so every blob is cut
+    by a boundary and reappears on the opposite side: euclidean methods see it as two
+    groups, a periodic dissimilarity as one (the DMAE paper's toroidal data set).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+    n_clusters : int, default=4
+    n_features : int, default=2
+    cluster_std : float, default=0.05
+    centers : array-like of shape (n_clusters, n_features), default=None
+        Centres in ``[0, 1)``; None draws them within ``cluster_std`` of a box edge.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        Points in ``[0, 1)``.
+    y : ndarray of shape (n_samples,)
+    """
+    rng = check_random_state(random_state)
+    if centers is None:
+        centers = rng.uniform(0, 1, size=(n_clusters, n_features))
+        edge = rng.randint(n_features, size=n_clusters)
+        centers[np.arange(n_clusters), edge] = rng.uniform(-cluster_std, cluster_std, n_clusters)
+    centers = np.asarray(centers, dtype=float) % 1.0
+    if centers.shape != (n_clusters, n_features):
+        raise ValueError(
+            f"centers must have shape (n_clusters, n_features)=({n_clusters}, {n_features}), "
+            f"got {centers.shape}"
+        )
+    y = np.arange(n_samples) % n_clusters
+    X = (centers[y] + cluster_std * rng.standard_normal((n_samples, n_features))) % 1.0
+    order = rng.permutation(n_samples)
+    return X[order], y[order]

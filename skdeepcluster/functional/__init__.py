@@ -1,0 +1,16 @@
+"""Pure tensor functions with documented shapes.
+
+Nothing here knows about NumPy, scikit-learn or skorch: every function takes and returns
+``torch.Tensor`` objects, so it can run on any device and be checked with
+``torch.autograd.gradcheck``.
+"""
+
+from ._assignment import squared_euclidean, student_t_assignment
+from ._losses import RECONSTRUCTION_LOSSES, reconstruction_loss
+
+__all__ = [
+    "RECONSTRUCTION_LOSSES",
+    "reconstruction_loss",
+    "squared_euclidean",
+    "student_t_assignment",
+]

@@ -1,0 +1,46 @@
+"""Distances and soft cluster assignments."""
+
+import torch
+
+
+def squared_euclidean(x, centers):
+    """Squared euclidean distance of every row of ``x`` to every centre.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples, n_features)
+    centers : Tensor of shape (n_clusters, n_features)
+
+    Returns
+    -------
+    Tensor of shape (n_samples, n_clusters)
+        ``d[i, k] = ||x_i - centers_k||^2``, computed as an explicit difference (not the
+        ``|x|^2 - 2 x.c + |c|^2`` expansion) so that it is exact for points on a centre
+        and never negative. Memory is O(n_samples * n_clusters * n_features).
+    """
+    diff = x.unsqueeze(1) - centers.unsqueeze(0)
+    return diff.pow(2).sum(dim=-1)
+
+
+def student_t_assignment(x, centers, dof=1.0):
+    """Soft assignment with a Student's t kernel (DEC, Xie et al. 2016, Eq. 1).
+
+    ``q[i, k]`` is proportional to ``(1 + ||x_i - mu_k||^2 / dof) ** (-(dof + 1) / 2)``
+    and each row sums to one.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples, n_features)
+    centers : Tensor of shape (n_clusters, n_features)
+    dof : float, default=1.0
+        Degrees of freedom of the kernel; DEC uses 1.
+
+    Returns
+    -------
+    Tensor of shape (n_samples, n_clusters)
+        Rows sum to one; the arg-max of a row is the nearest centre.
+    """
+    dist = squared_euclidean(x, centers)
+    # Work with logarithms so that far-away points do not underflow to an all-zero row.
+    log_kernel = -(dof + 1.0) / 2.0 * torch.log1p(dist / dof)
+    return torch.softmax(log_kernel, dim=1)

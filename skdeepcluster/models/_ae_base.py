@@ -1,0 +1,82 @@
+"""Shared part of the models built on a pretrained MLP autoencoder."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..base import BaseDeepClusterer
+from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
+from ..training import train_layerwise, train_module
+
+DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
+
+
+class AutoencoderClusterer(BaseDeepClusterer):
+    """A deep clusterer whose network is an :class:`~skdeepcluster.nn.MLPAutoencoder`.
+
+    It pretrains the autoencoder (optionally greedily layer by layer first, then end to end)
+    and encodes with it; a model adds its clustering through ``_initialize_clusters`` and,
+    where it fine-tunes, by extending ``_fit_module``.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        "hidden_dims": ["array-like", None],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "reconstruction": [StrOptions({"mse", "bce"})],
+        "layerwise_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def _hidden_dims(self):
+        if self.hidden_dims is None:
+            return DEFAULT_HIDDEN_DIMS
+        dims = tuple(self.hidden_dims)
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in dims):
+            raise ValueError(
+                f"hidden_dims={self.hidden_dims!r} must be a sequence of positive integers"
+            )
+        return dims
+
+    def _check_fit_data(self, X):
+        super()._check_fit_data(X)
+        self._hidden_dims()
+        if self.reconstruction == "bce" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "reconstruction='bce' needs X in [0, 1], but X ranges over "
+                f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
+                "reconstruction='mse'"
+            )
+
+    def _build_module(self, n_features):
+        return MLPAutoencoder(
+            n_features, self._hidden_dims(), self.latent_dim, activation=self.activation
+        )
+
+    def _pretrain(self, X, config, generator):
+        """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""
+        history = train_layerwise(
+            self.module_, X, reconstruction=self.reconstruction,
+            max_epochs=self.layerwise_epochs, config=config, generator=generator,
+        )
+        return history + train_module(
+            self.module_, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
+            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+        )
+
+    def _fit_module(self, X, config, generator, rng):
+        history = self._pretrain(X, config, generator)
+        self._initialize_clusters(X.numpy(), rng)
+        return history
+
+    def _encode(self, x):
+        return self.module_.encode(x)
+
+    def _n_components(self):
+        return self.latent_dim
+
+    def _code64(self, X):
+        """Code of a validated array as float64, for scikit-learn estimators fitted on it."""
+        return self._transform(X).astype(np.float64)

@@ -1,0 +1,10 @@
+"""Torch building blocks (``nn.Module`` subclasses).
+
+Modules hold parameters and ``forward`` only: they never own an optimizer or a training
+loop, and they know nothing of NumPy, scikit-learn or skorch.
+"""
+
+from ._autoencoder import ACTIVATIONS, MLPAutoencoder
+from ._losses import ReconstructionLoss
+
+__all__ = ["ACTIVATIONS", "MLPAutoencoder", "ReconstructionLoss"]

@@ -1,0 +1,22 @@
+"""The one training loop (a skorch ``NeuralNet``), its data path, callbacks and inference helper."""
+
+from ._callbacks import EpochLog, PhaseProgress
+from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
+from ._inference import INFERENCE_CHUNK, apply_in_chunks
+from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
+from ._seeding import local_torch_seed
+
+__all__ = [
+    "INFERENCE_CHUNK",
+    "ClusterNet",
+    "DeviceBatchIterator",
+    "EpochLog",
+    "InMemoryDataset",
+    "PhaseProgress",
+    "TrainingConfig",
+    "apply_in_chunks",
+    "local_torch_seed",
+    "make_dataset",
+    "train_layerwise",
+    "train_module",
+]

@@ -1,0 +1,95 @@
+"""Training data path: one tensor sliced by a seeded permutation, or a DataLoader fallback."""
+
+import math
+
+import torch
+from torch.utils.data import Dataset
+
+#: Fraction of the free device memory the training data may take before the loop falls back
+#: from the in-memory path to a DataLoader that streams batches from host memory.
+DEVICE_MEMORY_FRACTION = 0.5
+
+
+class InMemoryDataset(Dataset):
+    """Wrap one 2-D tensor ``X`` as a dataset of ``(x_i, 0)`` pairs.
+
+    The dummy target keeps skorch's ``(X, y)`` batch convention; the losses here never read it.
+    """
+
+    def __init__(self, X):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], 0
+
+
+class DeviceBatchIterator:
+    """Mini-batches sliced out of a tensor by a seeded permutation (the fast path).
+
+    skorch's default path indexes a ``Dataset`` row by row and collates the rows, at about
+    10 µs per sample per epoch; slicing a tensor that already lives on the training device
+    removes that cost. Each pass over the iterator draws a new permutation from
+    ``generator``, never from the global random state.
+
+    Parameters
+    ----------
+    dataset : InMemoryDataset
+    batch_size : int
+    shuffle : bool, default=True
+    generator : torch.Generator or None, default=None
+        A CPU generator; required when ``shuffle`` is true so that no global state is used.
+    drop_last : bool, default=False
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=True, generator=None, drop_last=False):
+        if shuffle and generator is None:
+            raise ValueError("DeviceBatchIterator needs a generator to shuffle")
+        self.X = dataset.X
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+        self.drop_last = drop_last
+
+    def __len__(self):
+        n = len(self.X)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.X.device)
+        else:
+            order = torch.arange(n, device=self.X.device)
+        for b in range(len(self)):
+            yield self.X[order[b * self.batch_size : (b + 1) * self.batch_size]], None
+
+
+def _fits_on(device, nbytes):
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= DEVICE_MEMORY_FRACTION * free
+
+
+def make_dataset(X, device, in_memory=None):
+    """Wrap a float32 tensor for training; return ``(dataset, in_memory)``.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, n_features), on the CPU
+    device : torch.device
+    in_memory : bool or None, default=None
+        Put the whole tensor on ``device`` and batch with :class:`DeviceBatchIterator`.
+        None decides by size: always on the CPU, on a GPU when the data takes at most
+        half of its free memory.
+    """
+    if in_memory is None:
+        in_memory = _fits_on(device, X.element_size() * X.nelement())
+    if in_memory:
+        X = X.to(device)
+    elif device.type == "cuda":
+        X = X.pin_memory()
+    return InMemoryDataset(X), in_memory

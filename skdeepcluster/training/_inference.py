@@ -1,0 +1,50 @@
+"""Inference outside skorch: direct, chunked, batch-invariant."""
+
+import numpy as np
+import torch
+
+#: Rows per inference chunk. Every chunk is padded to exactly this many rows, so a sample's
+#: result never depends on which other samples share its call (float32 matrix products give
+#: results that differ in the last bits with the shape of the operands).
+INFERENCE_CHUNK = 256
+
+
+def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
+    """Apply ``fn(x_chunk)`` to ``X`` in fixed-size, zero-padded chunks without gradients.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a float32 tensor of shape (chunk_size, n_features) to a tensor, or a tuple of
+        tensors, with one row per input row.
+    module : torch.nn.Module
+        Put in evaluation mode for the call and restored afterwards.
+    X : ndarray of shape (n_samples, n_features)
+    device : torch.device
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        float32 arrays with ``n_samples`` rows, matching the structure of ``fn``'s output.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    n_samples = len(X)
+    was_training = module.training
+    module.eval()
+    parts = []
+    try:
+        with torch.no_grad():
+            for start in range(0, n_samples, chunk_size):
+                chunk = torch.from_numpy(np.array(X[start : start + chunk_size]))
+                n = len(chunk)
+                if n < chunk_size:
+                    chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
+                out = fn(chunk.to(device))
+                out = out if isinstance(out, tuple) else (out,)
+                parts.append(tuple(o[:n].detach().cpu().numpy() for o in out))
+    finally:
+        module.train(was_training)
+    if not parts:
+        raise ValueError("apply_in_chunks needs at least one sample")
+    result = tuple(np.concatenate(p) for p in zip(*parts))
+    return result if len(result) > 1 else result[0]

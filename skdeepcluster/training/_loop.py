@@ -1,0 +1,152 @@
+"""The one training loop: a skorch ``NeuralNet`` whose loss is a criterion of ``(output, X)``."""
+
+import copy
+import dataclasses
+
+import torch
+from skorch import NeuralNet
+
+from ..nn import ReconstructionLoss
+from ._callbacks import EpochLog, PhaseProgress
+from ._data import DeviceBatchIterator, make_dataset
+from ._inference import apply_in_chunks
+
+
+class ClusterNet(NeuralNet):
+    """skorch ``NeuralNet`` for unsupervised training.
+
+    The criterion is an ``nn.Module`` called as ``criterion(module_output, X_batch)``: there
+    is no target. Models differ by the module and the criterion they hand in (and by
+    callbacks that update the criterion's state between epochs), never by another loop.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, X)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """Settings shared by every training phase of one fit.
+
+    Parameters
+    ----------
+    device : torch.device
+    batch_size : int
+    lr : float
+        Adam learning rate.
+    verbose : int, default=0
+        0 silent, 1 a progress bar per phase, 2 a line per epoch.
+    callbacks : list or None, default=None
+        Extra skorch callbacks; each phase gets its own deep copy.
+    in_memory : bool or None, default=None
+        See :func:`skdeepcluster.training.make_dataset`.
+    """
+
+    device: torch.device
+    batch_size: int
+    lr: float
+    verbose: int = 0
+    callbacks: list | None = None
+    in_memory: bool | None = None
+
+
+def _phase_callbacks(phase, config):
+    callbacks = copy.deepcopy(list(config.callbacks or []))
+    if config.verbose == 1:
+        callbacks.append(("phase_progress", PhaseProgress(phase)))
+    elif config.verbose >= 2:
+        callbacks.append(("epoch_log", EpochLog(phase)))
+    return callbacks
+
+
+def train_module(module, X, criterion, *, phase, max_epochs, config, generator):
+    """Train ``module`` in place on ``X`` for ``max_epochs`` epochs with Adam.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : Tensor of shape (n_samples, n_features)
+        float32 training data, on the CPU or already on ``config.device``.
+    criterion : torch.nn.Module
+        Called as ``criterion(module(x_batch), x_batch)``; returns a scalar loss.
+    phase : str
+        Name recorded in the history and shown in progress output.
+    max_epochs : int
+    config : TrainingConfig
+    generator : torch.Generator
+        CPU generator for the batch order.
+
+    Returns
+    -------
+    list of dict
+        One record per epoch: ``phase``, ``epoch``, ``loss``, ``dur`` (seconds).
+    """
+    if max_epochs == 0:
+        return []
+    dataset, in_memory = make_dataset(X, config.device, config.in_memory)
+    iterator = {"iterator_train": DeviceBatchIterator} if in_memory else {}
+    net = ClusterNet(
+        module.to(config.device),
+        criterion=criterion,
+        optimizer=torch.optim.Adam,
+        lr=config.lr,
+        max_epochs=max_epochs,
+        batch_size=config.batch_size,
+        train_split=None,
+        device=config.device,
+        iterator_train__shuffle=True,
+        iterator_train__generator=generator,
+        callbacks=_phase_callbacks(phase, config),
+        callbacks__print_log=None,
+        verbose=0,
+        **iterator,
+    )
+    net.fit(dataset, None)
+    return [
+        {
+            "phase": phase,
+            "epoch": int(row["epoch"]),
+            "loss": float(row["train_loss"]),
+            "dur": float(row["dur"]),
+        }
+        for row in net.history
+    ]
+
+
+def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, generator):
+    """Greedy layer-wise pretraining of a stacked autoencoder (Bengio et al., 2007).
+
+    Layer pair ``i`` (encoder layer ``i`` and its mirrored decoder layer) learns to reconstruct
+    the output of the first ``i`` encoder layers, which are kept fixed; pairs are trained in
+    order, each for ``max_epochs`` epochs. The outermost pair uses ``reconstruction``; inner
+    pairs reconstruct real-valued hidden codes and use the squared error.
+
+    Parameters
+    ----------
+    autoencoder : MLPAutoencoder
+    X : Tensor of shape (n_samples, n_features)
+    reconstruction : {"mse", "bce"}
+    max_epochs : int
+        Epochs per layer pair.
+    config : TrainingConfig
+    generator : torch.Generator
+
+    Returns
+    -------
+    list of dict
+        Epoch records, phase ``"layerwise-<i>"`` for pair ``i``.
+    """
+    history = []
+    if max_epochs == 0:
+        return history
+    H = X
+    for i in range(autoencoder.n_layers):
+        if i > 0:
+            layer = autoencoder.encoder_layers[i - 1]
+            H = torch.from_numpy(apply_in_chunks(layer, layer, H.cpu().numpy(), config.device))
+        criterion = ReconstructionLoss(reconstruction if i == 0 else "mse")
+        history += train_module(
+            autoencoder.layer_pair(i), H, criterion, phase=f"layerwise-{i}",
+            max_epochs=max_epochs, config=config, generator=generator,
+        )
+    return history

@@ -1,0 +1,45 @@
+"""Shared fixtures: tiny, seeded data and fast estimator parameters."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+
+from skdeepcluster import AEGMM, AEKMeans
+
+# Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
+# pytest-xdist runs workers side by side).
+torch.set_num_threads(1)
+
+#: Small networks and few epochs: enough to exercise every code path in milliseconds.
+FAST = {"hidden_dims": (16,), "latent_dim": 2, "pretrain_epochs": 3, "batch_size": 16,
+        "device": "cpu"}
+
+#: Every estimator of the package, with FAST parameters.
+ESTIMATORS = [AEKMeans(**FAST), AEGMM(**FAST)]
+
+
+def estimator_id(estimator):
+    return type(estimator).__name__
+
+
+@pytest.fixture
+def blobs():
+    """Three well separated blobs in 5-D, 60 samples, float64."""
+    X, y = make_blobs(n_samples=60, centers=3, n_features=5, cluster_std=0.5, random_state=0)
+    return X, y
+
+
+@pytest.fixture
+def unit_blobs(blobs):
+    """The blobs scaled into [0, 1] (for the binary cross-entropy loss)."""
+    X, y = blobs
+    X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
+    return X, y
+
+
+def rng_states():
+    """Global random states of NumPy, Python and torch (to check that a fit leaves them)."""
+    import random
+
+    return np.random.get_state()[1].copy(), random.getstate(), torch.get_rng_state().clone()

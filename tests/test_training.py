@@ -1,0 +1,100 @@
+"""The training loop's data path and the inference helper."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+
+from skdeepcluster.nn import MLPAutoencoder, ReconstructionLoss
+from skdeepcluster.training import (
+    DeviceBatchIterator,
+    InMemoryDataset,
+    TrainingConfig,
+    apply_in_chunks,
+    local_torch_seed,
+    make_dataset,
+    train_module,
+)
+
+CPU = torch.device("cpu")
+
+
+def test_iterator_covers_every_row_once_per_epoch():
+    X = torch.arange(10.0).reshape(10, 1)
+    it = DeviceBatchIterator(InMemoryDataset(X), 4, generator=torch.Generator().manual_seed(0))
+    assert len(it) == 3
+    for _ in range(2):
+        batches = [xb for xb, yb in it]
+        assert [len(b) for b in batches] == [4, 4, 2]
+        assert sorted(torch.cat(batches).flatten().tolist()) == list(range(10))
+
+
+def test_iterator_order_follows_its_generator_only():
+    X = torch.arange(20.0).reshape(20, 1)
+
+    def order(seed):
+        it = DeviceBatchIterator(InMemoryDataset(X), 5, generator=torch.Generator().manual_seed(seed))
+        return torch.cat([xb for xb, _ in it]).flatten().tolist()
+
+    state = torch.get_rng_state()
+    assert order(1) == order(1) != order(2)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_iterator_without_shuffle_and_drop_last():
+    X = torch.arange(5.0).reshape(5, 1)
+    it = DeviceBatchIterator(InMemoryDataset(X), 2, shuffle=False, drop_last=True)
+    assert torch.cat([xb for xb, _ in it]).flatten().tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="generator"):
+        DeviceBatchIterator(InMemoryDataset(X), 2)
+
+
+def test_make_dataset_decides_in_memory_on_cpu():
+    dataset, in_memory = make_dataset(torch.zeros(3, 2), CPU)
+    assert in_memory and len(dataset) == 3 and dataset[1][1] == 0
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_train_module_records_history(in_memory):
+    with local_torch_seed(0, CPU):
+        ae = MLPAutoencoder(4, hidden_dims=(8,), latent_dim=2)
+    config = TrainingConfig(device=CPU, batch_size=8, lr=1e-2, in_memory=in_memory)
+    history = train_module(
+        ae, torch.rand(40, 4), ReconstructionLoss(), phase="p", max_epochs=5, config=config,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert [r["epoch"] for r in history] == [1, 2, 3, 4, 5]
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert train_module(ae, torch.rand(4, 4), ReconstructionLoss(), phase="p", max_epochs=0,
+                        config=config, generator=torch.Generator()) == []
+
+
+def test_apply_in_chunks_is_batch_invariant():
+    with local_torch_seed(0, CPU):
+        net = torch.nn.Sequential(torch.nn.Linear(30, 200), torch.nn.ReLU(), torch.nn.Linear(200, 7))
+    X = np.random.RandomState(0).randn(700, 30).astype(np.float32)
+    full = apply_in_chunks(net, net, X, CPU)
+    assert full.shape == (700, 7) and full.dtype == np.float32
+    order = np.random.RandomState(1).permutation(700)
+    assert_array_equal(apply_in_chunks(net, net, X[order], CPU), full[order])
+    for i in (0, 1, 299, 699):
+        assert_array_equal(apply_in_chunks(net, net, X[i : i + 1], CPU), full[i : i + 1])
+
+
+def test_apply_in_chunks_tuple_output_and_mode_restored():
+    net = torch.nn.Dropout(0.5)
+    net.train()
+    X = np.ones((3, 2), dtype=np.float32)
+    a, b = apply_in_chunks(lambda x: (net(x), x.sum(dim=1)), net, X, CPU)
+    assert_array_equal(a, X)  # evaluation mode: dropout off
+    assert_array_equal(b, [2.0, 2.0, 2.0])
+    assert net.training
+
+
+def test_local_seed_restores_global_state():
+    state = torch.get_rng_state()
+    with local_torch_seed(5, CPU):
+        a = torch.rand(3)
+    with local_torch_seed(5, CPU):
+        b = torch.rand(3)
+    assert torch.equal(a, b) and torch.equal(state, torch.get_rng_state())
