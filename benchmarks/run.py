@@ -53,16 +53,8 @@ def _commit():
         return "unknown"
 
 
-def _scaled(params, epoch_scale):
-    """``params`` with every ``*_epochs`` value multiplied by ``epoch_scale`` (at least 1)."""
-    return {
-        key: max(1, round(value * epoch_scale)) if key.endswith("_epochs") and value else value
-        for key, value in params.items()
-    }
-
-
-def make_model(name, n_clusters, seed, params, device):
-    """The estimator ``name`` with benchmark parameters."""
+def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
+    """The estimator ``name`` with benchmark parameters, every ``*_epochs`` scaled."""
     from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
 
@@ -72,7 +64,11 @@ def make_model(name, n_clusters, seed, params, device):
         return KMeans(n_clusters, n_init=10, random_state=seed, **params)
     if name == "GaussianMixture":
         return GaussianMixture(n_clusters, random_state=seed, **params)
-    return getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
+    model = getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
+    return model.set_params(**{
+        key: max(1, round(value * epoch_scale))
+        for key, value in model.get_params().items() if key.endswith("_epochs") and value
+    })
 
 
 def load(dataset, data_dir, subset, seed=0):
@@ -97,7 +93,7 @@ def run_one(job):
         torch.set_num_threads(job["threads"])
     X, y = load(job["dataset"], job["data_dir"], job["subset"])
     model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
-                       job["device"])
+                       job["device"], job["epoch_scale"])
     cuda = torch.cuda.is_available() and job["model"] in DEEP_MODELS
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -206,7 +202,7 @@ def main(argv=None):
         {
             "dataset": dataset, "model": model, "seed": seed, "data_dir": args.data_dir,
             "subset": args.subset, "device": args.device, "threads": args.threads,
-            "params": _scaled(MODEL_PARAMS[dataset].get(model, {}), 0.1 if args.quick else 1),
+            "params": MODEL_PARAMS[dataset].get(model, {}), "epoch_scale": 0.1 if args.quick else 1,
             "commit": commit, "plots": args.plots and seed == 0,
             "plot_prefix": str(out / f"{tag}-{dataset}-{model}"),
         }

@@ -33,7 +33,11 @@ _SHARED = {
         (e.g. pixel intensities; other data raise a ``ValueError``).
     layerwise_epochs : int, default=0
         Epochs of greedy layer-wise pretraining per layer before the end-to-end pretraining
-        (0 skips it).""",
+        (0 skips it).
+    dropout : float, default=0.0
+        Input corruption of a denoising autoencoder: during training each encoder input is
+        zeroed with this probability and the clean input is reconstructed (DEC uses 0.2).
+        Inactive at inference.""",
     "common_attributes": """labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.

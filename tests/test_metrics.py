@@ -42,6 +42,8 @@ def test_report():
     report = clustering_report([0, 0, 1, 1], [0, 0, 0, 1])
     assert set(report) == {"accuracy", "nmi", "ari"}
     assert report["accuracy"] == pytest.approx(0.75)
-    # hand-computed: ARI of this 2x2 partition pair is -0.5
-    assert report["ari"] == pytest.approx(-0.5)
+    # hand-computed ARI: pair counts sum C(n_ij, 2) = 1, rows 2, columns 3, C(4, 2) = 6;
+    # expected index 2 * 3 / 6 = 1, maximum (2 + 3) / 2, so ARI = (1 - 1) / (2.5 - 1) = 0
+    assert report["ari"] == pytest.approx(0.0)
+    assert clustering_report([0, 0, 1, 1], [0, 1, 0, 1])["ari"] == pytest.approx(-0.5)
     assert 0 < report["nmi"] < 1

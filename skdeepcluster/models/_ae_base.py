@@ -1,6 +1,6 @@
 """Shared part of the models built on a pretrained MLP autoencoder."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -28,7 +28,28 @@ class AutoencoderClusterer(BaseDeepClusterer):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "reconstruction": [StrOptions({"mse", "bce"})],
         "layerwise_epochs": [Interval(Integral, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0.0, 1.0, closed="left")],
     }
+
+    def __init__(
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
+        batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
+        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
+    ):
+        self.n_clusters = n_clusters
+        self.hidden_dims = hidden_dims
+        self.latent_dim = latent_dim
+        self.pretrain_epochs = pretrain_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.activation = activation
+        self.reconstruction = reconstruction
+        self.layerwise_epochs = layerwise_epochs
+        self.dropout = dropout
 
     def _hidden_dims(self):
         if self.hidden_dims is None:
@@ -52,7 +73,8 @@ class AutoencoderClusterer(BaseDeepClusterer):
 
     def _build_module(self, n_features):
         return MLPAutoencoder(
-            n_features, self._hidden_dims(), self.latent_dim, activation=self.activation
+            n_features, self._hidden_dims(), self.latent_dim, activation=self.activation,
+            dropout=self.dropout,
         )
 
     def _pretrain(self, X, config, generator):

@@ -79,21 +79,15 @@ class AEKMeans(AutoencoderClusterer):
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
-        activation="relu", reconstruction="mse", layerwise_epochs=0, n_init=10,
+        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
     ):
-        self.n_clusters = n_clusters
-        self.hidden_dims = hidden_dims
-        self.latent_dim = latent_dim
-        self.pretrain_epochs = pretrain_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.activation = activation
-        self.reconstruction = reconstruction
-        self.layerwise_epochs = layerwise_epochs
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
+            random_state=random_state, verbose=verbose, callbacks=callbacks,
+            activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout,
+        )
         self.n_init = n_init
 
     def _initialize_clusters(self, X, rng):
@@ -195,22 +189,16 @@ class AEGMM(AutoencoderClusterer):
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
-        activation="relu", reconstruction="mse", layerwise_epochs=0,
+        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
     ):
-        self.n_clusters = n_clusters
-        self.hidden_dims = hidden_dims
-        self.latent_dim = latent_dim
-        self.pretrain_epochs = pretrain_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.activation = activation
-        self.reconstruction = reconstruction
-        self.layerwise_epochs = layerwise_epochs
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
+            random_state=random_state, verbose=verbose, callbacks=callbacks,
+            activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout,
+        )
         self.covariance_type = covariance_type
         self.n_init = n_init
         self.reg_covar = reg_covar

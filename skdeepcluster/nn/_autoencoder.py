@@ -28,13 +28,14 @@ class _LayerPair(nn.Module):
     trains that autoencoder's layers in place.
     """
 
-    def __init__(self, encoder_layer, decoder_layer):
+    def __init__(self, encoder_layer, decoder_layer, corruption):
         super().__init__()
         self.encoder_layer = encoder_layer
         self.decoder_layer = decoder_layer
+        self.corruption = corruption
 
     def forward(self, h):
-        code = self.encoder_layer(h)
+        code = self.encoder_layer(self.corruption(h))
         return code, self.decoder_layer(code)
 
 
@@ -55,6 +56,11 @@ class MLPAutoencoder(nn.Module):
         Code width ``L``.
     activation : str, default="relu"
         A key of :data:`ACTIVATIONS`.
+    dropout : float, default=0.0
+        Input corruption while training: each input of the encoder (and of each layer pair in
+        greedy training) is zeroed with this probability, and the clean input is the
+        reconstruction target, as in the stacked denoising autoencoder of DEC. Inactive in
+        evaluation mode, so encoding is deterministic.
 
     Examples
     --------
@@ -67,8 +73,12 @@ class MLPAutoencoder(nn.Module):
     2
     """
 
-    def __init__(self, n_features, hidden_dims=(500, 500, 2000), latent_dim=10, activation="relu"):
+    def __init__(
+        self, n_features, hidden_dims=(500, 500, 2000), latent_dim=10, activation="relu",
+        dropout=0.0,
+    ):
         super().__init__()
+        self.corruption = nn.Dropout(dropout)
         dims = (n_features, *hidden_dims, latent_dim)
         n_layers = len(dims) - 1
         self.encoder_layers = nn.ModuleList(
@@ -87,6 +97,7 @@ class MLPAutoencoder(nn.Module):
 
     def encode(self, x, depth=None):
         """Output of the first ``depth`` encoder layers (all of them by default): the code."""
+        x = self.corruption(x)
         for layer in self.encoder_layers[:depth]:
             x = layer(x)
         return x
@@ -110,4 +121,6 @@ class MLPAutoencoder(nn.Module):
         """
         if not 0 <= i < self.n_layers:
             raise IndexError(f"layer index {i} out of range for {self.n_layers} layers")
-        return _LayerPair(self.encoder_layers[i], self.decoder_layers[self.n_layers - 1 - i])
+        return _LayerPair(
+            self.encoder_layers[i], self.decoder_layers[self.n_layers - 1 - i], self.corruption
+        )

@@ -143,7 +143,7 @@ def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, gener
     for i in range(autoencoder.n_layers):
         if i > 0:
             layer = autoencoder.encoder_layers[i - 1]
-            H = torch.from_numpy(apply_in_chunks(layer, layer, H.cpu().numpy(), config.device))
+            H = torch.from_numpy(apply_in_chunks(layer, autoencoder, H.cpu().numpy(), config.device))
         criterion = ReconstructionLoss(reconstruction if i == 0 else "mse")
         history += train_module(
             autoencoder.layer_pair(i), H, criterion, phase=f"layerwise-{i}",
