@@ -84,14 +84,15 @@ def main(argv=None):
     }
     X_device = X.to(device)
     seconds = {name: [] for name in variants}
-    for _ in range(args.repeats):
+    for repeat in range(args.repeats + 1):  # round 0 warms up (allocator, kernels) untimed
         for name, run in variants.items():
             module = copy.deepcopy(base).to(device)
             _sync(device)
             start = time.perf_counter()
             run(module, X_device, torch.Generator().manual_seed(0))
             _sync(device)
-            seconds[name].append((time.perf_counter() - start) / args.epochs)
+            if repeat:
+                seconds[name].append((time.perf_counter() - start) / args.epochs)
     reference = statistics.median(seconds["bare"])
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"device {name}, torch threads {torch.get_num_threads()}, data "

@@ -174,7 +174,7 @@ def parse_args(argv=None):
     parser.add_argument("--datasets", nargs="+", default=["digits"], choices=sorted(N_CLUSTERS))
     parser.add_argument("--models", nargs="+", default=list(DEEP_MODELS),
                         help="deep models to run; KMeans and GaussianMixture always run")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 (default 5)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--quick", action="store_true", help="a tenth of the epochs (smoke test)")
     parser.add_argument("--subset", type=int, default=None,

@@ -64,14 +64,17 @@ class BaseDeepClusterer(
     """Base class of the deep clusterers.
 
     It owns the parts every model shares: parameter and input validation, the device and
-    local seeding, the fit template and batch-invariant inference. A model supplies the
-    hooks:
+    local seeding, the fit template and batch-invariant inference. The fit template is
 
-    - ``_build_module(n_features)`` returns the network (``module_``);
-    - ``_fit_module(X, config, generator, rng)`` trains it and initialises the clusters
-      (pretraining, cluster initialisation, fine-tuning) and returns the epoch records;
-    - ``_encode(x)`` maps a float32 tensor batch to the code (:meth:`transform`);
-    - ``_predict_proba(X)`` and ``_score_samples(X)`` work on validated arrays.
+    1. ``_pretrain(X, config, generator)`` -- e.g. autoencoder training (default: none);
+    2. ``_initialize_clusters(X, rng)`` -- cluster parameters from the code (required);
+    3. ``_fine_tune(X, config, generator)`` -- joint training (default: none);
+    4. a final assignment pass that sets ``labels_``.
+
+    The training hooks return their epoch records (see ``train_module``). A model also
+    supplies ``_build_module(n_features)`` (the network, ``module_``), ``_encode(x)`` (a
+    float32 tensor batch to its code, for :meth:`transform`), ``_n_components()``, and
+    ``_predict_proba(X)`` / ``_score_samples(X)`` on validated arrays.
 
     ``fit`` ends with a final assignment pass, so ``fit(X).labels_``, ``fit_predict(X)`` and
     ``fit(X).predict(X)`` agree. Everything torch-side lives in ``module_``, which is what
@@ -93,9 +96,17 @@ class BaseDeepClusterer(
     def _build_module(self, n_features):
         """Return the untrained network for ``n_features`` inputs."""
 
+    def _pretrain(self, X, config, generator):
+        """Train ``module_`` before the clusters exist; ``X`` is a float32 CPU tensor."""
+        return []
+
     @abstractmethod
-    def _fit_module(self, X, config, generator, rng):
-        """Train ``self.module_`` on the float32 tensor ``X``; set the cluster parameters."""
+    def _initialize_clusters(self, X, rng):
+        """Set the cluster parameters; ``X`` is the validated array, ``rng`` a RandomState."""
+
+    def _fine_tune(self, X, config, generator):
+        """Train ``module_`` and the clusters jointly; ``X`` is a float32 CPU tensor."""
+        return []
 
     @abstractmethod
     def _encode(self, x):
@@ -152,7 +163,9 @@ class BaseDeepClusterer(
             self.device_ = device
             self.module_ = self._build_module(X.shape[1]).to(device)
             generator = torch.Generator().manual_seed(seed)
-            history = self._fit_module(X_train, config, generator, np.random.RandomState(seed))
+            history = self._pretrain(X_train, config, generator)
+            self._initialize_clusters(X, np.random.RandomState(seed))
+            history += self._fine_tune(X_train, config, generator)
         self.history_ = history
         self.n_iter_ = len(history)
         self._n_features_out = self._n_components()

@@ -17,7 +17,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
 
     It pretrains the autoencoder (optionally greedily layer by layer first, then end to end)
     and encodes with it; a model adds its clustering through ``_initialize_clusters`` and,
-    where it fine-tunes, by extending ``_fit_module``.
+    where it trains further, ``_fine_tune``.
     """
 
     _parameter_constraints: dict = {
@@ -32,7 +32,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
     ):
@@ -87,11 +87,6 @@ class AutoencoderClusterer(BaseDeepClusterer):
             self.module_, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
             max_epochs=self.pretrain_epochs, config=config, generator=generator,
         )
-
-    def _fit_module(self, X, config, generator, rng):
-        history = self._pretrain(X, config, generator)
-        self._initialize_clusters(X.numpy(), rng)
-        return history
 
     def _encode(self, x):
         return self.module_.encode(x)

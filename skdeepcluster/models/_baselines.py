@@ -30,8 +30,9 @@ class AEKMeans(AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=100
-        Epochs of end-to-end autoencoder training.
+    pretrain_epochs : int, default=200
+        Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
+        pretraining recipe of the DEC/IDEC reference code).
     {training}
     {ae_options}
     n_init : int, default=10
@@ -77,7 +78,7 @@ class AEKMeans(AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
     ):
@@ -123,8 +124,9 @@ class AEGMM(AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=100
-        Epochs of end-to-end autoencoder training.
+    pretrain_epochs : int, default=200
+        Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
+        pretraining recipe of the DEC/IDEC reference code).
     {training}
     {ae_options}
     covariance_type : {{"full", "tied", "diag", "spherical"}}, default="full"
@@ -187,7 +189,7 @@ class AEGMM(AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=100,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
