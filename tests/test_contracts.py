@@ -253,3 +253,19 @@ def test_in_memory_and_dataloader_paths_both_train(estimator, blobs, monkeypatch
     slow = fitted(estimator, X)
     assert len(slow.history_) == len(fast.history_)
     assert np.isfinite(slow.history_[-1]["loss"])
+
+
+@parametrize
+def test_autoencoder_does_not_depend_on_n_clusters(estimator, blobs):
+    # what makes label-free selection of n_clusters (by BIC or score) compare like with like
+    X, _ = blobs
+    assert_array_equal(fitted(estimator, X, n_clusters=2).transform(X),
+                       fitted(estimator, X, n_clusters=4).transform(X))
+
+
+@parametrize
+def test_labels_are_never_used(estimator, blobs):
+    X, y = blobs
+    model = clone(estimator).set_params(n_clusters=3, random_state=0)
+    assert_array_equal(model.fit(X, y).labels_, clone(model).fit(X).labels_)
+    assert_array_equal(model.fit(X, np.zeros_like(y)).labels_, clone(model).fit(X).labels_)

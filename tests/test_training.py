@@ -98,3 +98,18 @@ def test_local_seed_restores_global_state():
     with local_torch_seed(5, CPU):
         b = torch.rand(3)
     assert torch.equal(a, b) and torch.equal(state, torch.get_rng_state())
+
+
+def test_inference_memory_is_bounded_by_the_chunk():
+    # whatever the number of rows, the network only ever sees chunks of INFERENCE_CHUNK rows
+    from skdeepcluster.training import INFERENCE_CHUNK
+
+    shapes = []
+
+    def fn(x):
+        shapes.append(tuple(x.shape))
+        return x[:, :1]
+
+    out = apply_in_chunks(fn, torch.nn.Identity(), np.zeros((3 * INFERENCE_CHUNK + 5, 4)), CPU)
+    assert out.shape == (3 * INFERENCE_CHUNK + 5, 1)
+    assert set(shapes) == {(INFERENCE_CHUNK, 4)} and len(shapes) == 4

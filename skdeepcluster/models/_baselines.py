@@ -163,8 +163,8 @@ class AEGMM(AutoencoderClusterer):
     -----
     The mixture is a density of the *code*: :meth:`score_samples` is the log-density of
     ``transform(X)``, :meth:`bic` and :meth:`aic` count the mixture's parameters only. They
-    compare ``n_clusters`` or ``covariance_type`` for one trained encoder (see
-    ``examples`` in the README), not encoders with each other.
+    compare ``n_clusters`` or ``covariance_type`` for one trained encoder (with a fixed
+    ``random_state`` the encoder does not depend on either), not encoders with each other.
 
     Examples
     --------
