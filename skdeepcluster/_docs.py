@@ -38,6 +38,22 @@ _SHARED = {
         Input corruption of a denoising autoencoder: during training each encoder input is
         zeroed with this probability and the clean input is reconstructed (DEC uses 0.2).
         Inactive at inference.""",
+    "dec_epochs": """pretrain_epochs : int, default=200
+        Epochs of end-to-end autoencoder pretraining.
+    max_epochs : int, default=100
+        Most epochs of clustering (self-training); fewer when the labels settle.""",
+    "self_training": """n_init : int, default=20
+        k-means initialisations of the centres (DEC uses 20); the lowest inertia is kept.
+    alpha : float, default=1.0
+        Degrees of freedom of the Student's t kernel (DEC uses 1).
+    update_interval : int, default=140
+        Training batches between refreshes of the target distribution.
+    tol : float, default=1e-3
+        Stop when the fraction of labels that changed between refreshes falls below it.""",
+    "dec_attributes": """cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
+        Trained centres in code space.
+    inertia_ : float
+        Inertia of the k-means initialisation, on the pretrained code.""",
     "common_attributes": """labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.

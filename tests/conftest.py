@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, AEKMeans
+from skdeepcluster import AEGMM, DEC, IDEC, AEKMeans
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -15,8 +15,16 @@ torch.set_num_threads(1)
 FAST = {"hidden_dims": (16,), "latent_dim": 2, "pretrain_epochs": 3, "batch_size": 16,
         "device": "cpu"}
 
+#: Fast settings of the self-training phase of DEC and IDEC.
+FAST_CLUSTERING = {"max_epochs": 2, "update_interval": 2}
+
 #: Every estimator of the package, with FAST parameters.
-ESTIMATORS = [AEKMeans(**FAST), AEGMM(**FAST)]
+ESTIMATORS = [
+    AEKMeans(**FAST),
+    AEGMM(**FAST),
+    DEC(**FAST, **FAST_CLUSTERING),
+    IDEC(**FAST, **FAST_CLUSTERING),
+]
 
 
 def estimator_id(estimator):

@@ -24,9 +24,11 @@ def test_iterator_covers_every_row_once_per_epoch():
     it = DeviceBatchIterator(InMemoryDataset(X), 4, generator=torch.Generator().manual_seed(0))
     assert len(it) == 3
     for _ in range(2):
-        batches = [xb for xb, yb in it]
-        assert [len(b) for b in batches] == [4, 4, 2]
-        assert sorted(torch.cat(batches).flatten().tolist()) == list(range(10))
+        batches = list(it)
+        assert [len(xb) for xb, _ in batches] == [4, 4, 2]
+        assert sorted(torch.cat([xb for xb, _ in batches]).flatten().tolist()) == list(range(10))
+        for xb, index in batches:  # the second element holds the rows' sample indices
+            assert torch.equal(xb.flatten(), X[index].flatten())
 
 
 def test_iterator_order_follows_its_generator_only():
@@ -51,7 +53,7 @@ def test_iterator_without_shuffle_and_drop_last():
 
 def test_make_dataset_decides_in_memory_on_cpu():
     dataset, in_memory = make_dataset(torch.zeros(3, 2), CPU)
-    assert in_memory and len(dataset) == 3 and dataset[1][1] == 0
+    assert in_memory and len(dataset) == 3 and dataset[1][1] == 1
 
 
 @pytest.mark.parametrize("in_memory", [True, False])

@@ -5,12 +5,14 @@ Nothing here knows about NumPy, scikit-learn or skorch: every function takes and
 ``torch.autograd.gradcheck``.
 """
 
-from ._assignment import squared_euclidean, student_t_assignment
-from ._losses import RECONSTRUCTION_LOSSES, reconstruction_loss
+from ._assignment import squared_euclidean, student_t_assignment, target_distribution
+from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
 
 __all__ = [
     "RECONSTRUCTION_LOSSES",
+    "kl_clustering_loss",
     "reconstruction_loss",
     "squared_euclidean",
     "student_t_assignment",
+    "target_distribution",
 ]

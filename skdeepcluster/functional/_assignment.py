@@ -44,3 +44,25 @@ def student_t_assignment(x, centers, dof=1.0):
     # Work with logarithms so that far-away points do not underflow to an all-zero row.
     log_kernel = -(dof + 1.0) / 2.0 * torch.log1p(dist / dof)
     return torch.softmax(log_kernel, dim=1)
+
+
+def target_distribution(q):
+    """DEC's auxiliary target distribution (Xie et al. 2016, Eq. 3).
+
+    ``p[i, k]`` is proportional to ``q[i, k] ** 2 / f_k`` with ``f_k = sum_i q[i, k]``: it
+    sharpens the soft assignments and divides by the cluster sizes so that large clusters do
+    not absorb the others. The cluster sizes are sums over *all* rows of ``q``, so pass the
+    assignments of the whole data set.
+
+    Parameters
+    ----------
+    q : Tensor of shape (n_samples, n_clusters)
+        Soft assignments, rows summing to one.
+
+    Returns
+    -------
+    Tensor of shape (n_samples, n_clusters)
+        Rows sum to one.
+    """
+    weight = q.pow(2) / q.sum(dim=0)
+    return weight / weight.sum(dim=1, keepdim=True)

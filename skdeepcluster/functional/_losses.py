@@ -1,5 +1,6 @@
 """Reconstruction losses."""
 
+import torch
 import torch.nn.functional as F
 
 
@@ -37,3 +38,21 @@ def reconstruction_loss(output, target, kind="mse", reduction="mean"):
         A scalar, or shape (n_samples, n_features) with ``reduction="none"``.
     """
     return RECONSTRUCTION_LOSSES[kind](output, target, reduction)
+
+
+def kl_clustering_loss(q, p):
+    """``KL(P || Q)`` averaged over samples: DEC's clustering loss (Eq. 2).
+
+    Parameters
+    ----------
+    q : Tensor of shape (n_samples, n_clusters)
+        Soft assignments of the model (rows sum to one).
+    p : Tensor of shape (n_samples, n_clusters)
+        Target distribution (rows sum to one), treated as a constant.
+
+    Returns
+    -------
+    Tensor
+        A scalar, ``sum_ik p_ik log(p_ik / q_ik) / n_samples``.
+    """
+    return F.kl_div(torch.log(q.clamp_min(torch.finfo(q.dtype).tiny)), p, reduction="batchmean")

@@ -1,5 +1,6 @@
 """The estimators, one module per model family."""
 
 from ._baselines import AEGMM, AEKMeans
+from ._dec import DEC, IDEC
 
-__all__ = ["AEGMM", "AEKMeans"]
+__all__ = ["AEGMM", "AEKMeans", "DEC", "IDEC"]

@@ -77,19 +77,24 @@ class AutoencoderClusterer(BaseDeepClusterer):
             dropout=self.dropout,
         )
 
+    @property
+    def _autoencoder(self):
+        """The :class:`~skdeepcluster.nn.MLPAutoencoder` inside ``module_``."""
+        return self.module_
+
     def _pretrain(self, X, config, generator):
         """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""
         history = train_layerwise(
-            self.module_, X, reconstruction=self.reconstruction,
+            self._autoencoder, X, reconstruction=self.reconstruction,
             max_epochs=self.layerwise_epochs, config=config, generator=generator,
         )
         return history + train_module(
-            self.module_, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
+            self._autoencoder, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
             max_epochs=self.pretrain_epochs, config=config, generator=generator,
         )
 
     def _encode(self, x):
-        return self.module_.encode(x)
+        return self._autoencoder.encode(x)
 
     def _n_components(self):
         return self.latent_dim

@@ -97,12 +97,15 @@ class AEKMeans(AutoencoderClusterer):
         self.cluster_centers_ = kmeans.cluster_centers_
         self.inertia_ = float(kmeans.inertia_)
 
+    #: Degrees of freedom of the Student's t soft assignment.
+    _dof = 1.0
+
     def _centers(self):
         return torch.as_tensor(self.cluster_centers_, dtype=torch.float32, device=self.device_)
 
     def _predict_proba(self, X):
         centers = self._centers()
-        return self._apply(lambda x: student_t_assignment(self._encode(x), centers), X)
+        return self._apply(lambda x: student_t_assignment(self._encode(x), centers, self._dof), X)
 
     def _score_samples(self, X):
         centers = self._centers()
@@ -267,7 +270,7 @@ class AEGMM(AutoencoderClusterer):
         """
         check_is_fitted(self)
         codes, y = self.mixture_.sample(n_samples)
-        decode = self.module_.decode
+        decode = self._autoencoder.decode
         if self.reconstruction == "bce":
             X = self._apply(lambda z: torch.sigmoid(decode(z)), codes)
         else:

@@ -5,6 +5,13 @@ loop, and they know nothing of NumPy, scikit-learn or skorch.
 """
 
 from ._autoencoder import ACTIVATIONS, MLPAutoencoder
+from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._losses import ReconstructionLoss
 
-__all__ = ["ACTIVATIONS", "MLPAutoencoder", "ReconstructionLoss"]
+__all__ = [
+    "ACTIVATIONS",
+    "MLPAutoencoder",
+    "ReconstructionLoss",
+    "SelfTrainingLoss",
+    "StudentTClusterer",
+]

@@ -18,5 +18,5 @@ class ReconstructionLoss(nn.Module):
         super().__init__()
         self.kind = kind
 
-    def forward(self, output, X):
+    def forward(self, output, X, index=None):
         return reconstruction_loss(output[1], X, self.kind)

@@ -1,6 +1,6 @@
 """The one training loop (a skorch ``NeuralNet``), its data path, callbacks and inference helper."""
 
-from ._callbacks import EpochLog, PhaseProgress
+from ._callbacks import EpochLog, PhaseProgress, TargetRefresh
 from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
 from ._inference import INFERENCE_CHUNK, apply_in_chunks
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
@@ -13,6 +13,7 @@ __all__ = [
     "EpochLog",
     "InMemoryDataset",
     "PhaseProgress",
+    "TargetRefresh",
     "TrainingConfig",
     "apply_in_chunks",
     "local_torch_seed",

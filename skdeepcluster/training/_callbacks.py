@@ -1,9 +1,12 @@
-"""Progress output for the training loop (``verbose=1`` bars, ``verbose=2`` lines)."""
+"""Callbacks of the training loop: progress output and scheduled work."""
 
 import sys
 
+import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
+
+from ..functional import target_distribution
 
 
 class PhaseProgress(Callback):
@@ -55,3 +58,72 @@ class EpochLog(Callback):
             f"[{self.phase}] epoch {row['epoch']:>4d}/{net.max_epochs}"
             f"  loss {row['train_loss']:.6g}  {row['dur']:.2f}s"
         )
+
+
+class TargetRefresh(Callback):
+    """Refresh DEC's target distribution on the whole data; stop when labels settle.
+
+    Before training and then every ``update_interval`` training batches, the module's soft
+    assignments ``q`` of every training sample are computed (without gradients, in
+    evaluation mode) and the criterion's ``target`` is set to
+    :func:`~skdeepcluster.functional.target_distribution` of them. When fewer than a
+    fraction ``tol`` of the arg-max labels changed since the previous refresh, training stops
+    at the end of the current epoch. The fraction is recorded in the history as
+    ``delta_label``.
+
+    The module must have an ``assign(x)`` method and the criterion a ``target`` attribute
+    (see :class:`~skdeepcluster.nn.StudentTClusterer` and
+    :class:`~skdeepcluster.nn.SelfTrainingLoss`). The training data are dropped at the end
+    of training.
+
+    Parameters
+    ----------
+    update_interval : int, default=140
+    tol : float, default=1e-3
+    chunk_size : int, default=4096
+        Rows per no-grad pass when computing ``q``.
+    """
+
+    def __init__(self, update_interval=140, tol=1e-3, chunk_size=4096):
+        self.update_interval = update_interval
+        self.tol = tol
+        self.chunk_size = chunk_size
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.data_ = X.X
+        self.n_batches_ = 0
+        self.labels_ = None
+        self.converged_ = False
+        self._refresh(net)
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if not training:
+            return
+        if self.n_batches_ and self.n_batches_ % self.update_interval == 0 and not self.converged_:
+            self._refresh(net)
+        self.n_batches_ += 1
+
+    def _refresh(self, net):
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            q = torch.cat([
+                module.assign(chunk.to(net.device)) for chunk in self.data_.split(self.chunk_size)
+            ])
+        module.train(was_training)
+        net.criterion_.target = target_distribution(q)
+        labels = q.argmax(dim=1)
+        if self.labels_ is not None:
+            delta = (labels != self.labels_).float().mean().item()
+            net.history.record("delta_label", delta)
+            self.converged_ = delta < self.tol
+        self.labels_ = labels
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.converged_:
+            raise KeyboardInterrupt  # skorch's way to end training early (cf. EarlyStopping)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        net.criterion_.target = None
+        del self.data_, self.labels_

@@ -11,9 +11,11 @@ DEVICE_MEMORY_FRACTION = 0.5
 
 
 class InMemoryDataset(Dataset):
-    """Wrap one 2-D tensor ``X`` as a dataset of ``(x_i, 0)`` pairs.
+    """Wrap one 2-D tensor ``X`` as a dataset of ``(x_i, i)`` pairs.
 
-    The dummy target keeps skorch's ``(X, y)`` batch convention; the losses here never read it.
+    In skorch's ``(X, y)`` batch convention the "target" is the sample index, so that a loss
+    can look up per-sample state kept for the whole data set (e.g. DEC's target
+    distribution) for the rows of its batch.
     """
 
     def __init__(self, X):
@@ -23,12 +25,13 @@ class InMemoryDataset(Dataset):
         return len(self.X)
 
     def __getitem__(self, i):
-        return self.X[i], 0
+        return self.X[i], i
 
 
 class DeviceBatchIterator:
-    """Mini-batches sliced out of a tensor by a seeded permutation (the fast path).
+    """Mini-batches ``(X[index], index)`` sliced out of a tensor by a seeded permutation.
 
+    This is the fast path.
     skorch's default path indexes a ``Dataset`` row by row and collates the rows, at about
     10 µs per sample per epoch; slicing a tensor that already lives on the training device
     removes that cost. Each pass over the iterator draws a new permutation from
@@ -64,7 +67,8 @@ class DeviceBatchIterator:
         else:
             order = torch.arange(n, device=self.X.device)
         for b in range(len(self)):
-            yield self.X[order[b * self.batch_size : (b + 1) * self.batch_size]], None
+            index = order[b * self.batch_size : (b + 1) * self.batch_size]
+            yield self.X[index], index
 
 
 def _fits_on(device, nbytes):

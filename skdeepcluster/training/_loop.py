@@ -12,16 +12,21 @@ from ._data import DeviceBatchIterator, make_dataset
 from ._inference import apply_in_chunks
 
 
+#: Bookkeeping keys of skorch's history rows that the epoch records leave out or rename.
+_SKORCH_KEYS = {"epoch", "batches", "train_batch_count", "train_loss", "train_loss_best", "dur"}
+
+
 class ClusterNet(NeuralNet):
     """skorch ``NeuralNet`` for unsupervised training.
 
-    The criterion is an ``nn.Module`` called as ``criterion(module_output, X_batch)``: there
-    is no target. Models differ by the module and the criterion they hand in (and by
-    callbacks that update the criterion's state between epochs), never by another loop.
+    The criterion is an ``nn.Module`` called as ``criterion(module_output, X_batch, index)``
+    where ``index`` holds the batch's sample indices (skorch's "target" slot): there is no
+    label. Models differ by the module and the criterion they hand in (and by callbacks that
+    update the criterion's state during training), never by another loop.
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(y_pred, X)
+        return self.criterion_(y_pred, X, y_true)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,16 +55,18 @@ class TrainingConfig:
     in_memory: bool | None = None
 
 
-def _phase_callbacks(phase, config):
+def _phase_callbacks(phase, config, model_callbacks):
+    # The user's callbacks, then progress output, then the model's own (which may end
+    # training at an epoch's end, after the progress output has seen that epoch).
     callbacks = copy.deepcopy(list(config.callbacks or []))
     if config.verbose == 1:
         callbacks.append(("phase_progress", PhaseProgress(phase)))
     elif config.verbose >= 2:
         callbacks.append(("epoch_log", EpochLog(phase)))
-    return callbacks
+    return callbacks + list(model_callbacks)
 
 
-def train_module(module, X, criterion, *, phase, max_epochs, config, generator):
+def train_module(module, X, criterion, *, phase, max_epochs, config, generator, callbacks=()):
     """Train ``module`` in place on ``X`` for ``max_epochs`` epochs with Adam.
 
     Parameters
@@ -68,18 +75,21 @@ def train_module(module, X, criterion, *, phase, max_epochs, config, generator):
     X : Tensor of shape (n_samples, n_features)
         float32 training data, on the CPU or already on ``config.device``.
     criterion : torch.nn.Module
-        Called as ``criterion(module(x_batch), x_batch)``; returns a scalar loss.
+        Called as ``criterion(module(x_batch), x_batch, index_batch)``; returns a scalar loss.
     phase : str
         Name recorded in the history and shown in progress output.
     max_epochs : int
     config : TrainingConfig
     generator : torch.Generator
         CPU generator for the batch order.
+    callbacks : sequence of skorch callbacks, default=()
+        The model's own callbacks (scheduled work such as a target refresh).
 
     Returns
     -------
     list of dict
-        One record per epoch: ``phase``, ``epoch``, ``loss``, ``dur`` (seconds).
+        One record per epoch: ``phase``, ``epoch``, ``loss``, ``dur`` (seconds), plus what
+        callbacks recorded in that epoch's history row.
     """
     if max_epochs == 0:
         return []
@@ -96,7 +106,7 @@ def train_module(module, X, criterion, *, phase, max_epochs, config, generator):
         device=config.device,
         iterator_train__shuffle=True,
         iterator_train__generator=generator,
-        callbacks=_phase_callbacks(phase, config),
+        callbacks=_phase_callbacks(phase, config, callbacks),
         callbacks__print_log=None,
         verbose=0,
         **iterator,
@@ -108,6 +118,8 @@ def train_module(module, X, criterion, *, phase, max_epochs, config, generator):
             "epoch": int(row["epoch"]),
             "loss": float(row["train_loss"]),
             "dur": float(row["dur"]),
+            # values that callbacks recorded (e.g. DEC's delta_label)
+            **{k: v for k, v in row.items() if k not in _SKORCH_KEYS and not k.startswith("event_")},
         }
         for row in net.history
     ]
