@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, DEC, IDEC, AEKMeans
+from skdeepcluster import AEGMM, DEC, IDEC, SDCN, AEKMeans
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -24,6 +24,7 @@ ESTIMATORS = [
     AEGMM(**FAST),
     DEC(**FAST, **FAST_CLUSTERING),
     IDEC(**FAST, **FAST_CLUSTERING),
+    SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20),  # the GCN starts untrained: more steps
 ]
 
 

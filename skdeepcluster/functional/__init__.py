@@ -6,11 +6,15 @@ Nothing here knows about NumPy, scikit-learn or skorch: every function takes and
 """
 
 from ._assignment import squared_euclidean, student_t_assignment, target_distribution
+from ._graph import KNN_CHUNK, knn_graph, knn_indices
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
 
 __all__ = [
+    "KNN_CHUNK",
     "RECONSTRUCTION_LOSSES",
     "kl_clustering_loss",
+    "knn_graph",
+    "knn_indices",
     "reconstruction_loss",
     "squared_euclidean",
     "student_t_assignment",

@@ -2,5 +2,6 @@
 
 from ._baselines import AEGMM, AEKMeans
 from ._dec import DEC, IDEC
+from ._sdcn import SDCN
 
-__all__ = ["AEGMM", "AEKMeans", "DEC", "IDEC"]
+__all__ = ["AEGMM", "AEKMeans", "DEC", "IDEC", "SDCN"]

@@ -6,12 +6,16 @@ loop, and they know nothing of NumPy, scikit-learn or skorch.
 
 from ._autoencoder import ACTIVATIONS, MLPAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
+from ._gcn import GCNLayer, SDCNLoss, SDCNModule
 from ._losses import ReconstructionLoss
 
 __all__ = [
     "ACTIVATIONS",
+    "GCNLayer",
     "MLPAutoencoder",
     "ReconstructionLoss",
+    "SDCNLoss",
+    "SDCNModule",
     "SelfTrainingLoss",
     "StudentTClusterer",
 ]

@@ -66,7 +66,9 @@ def _phase_callbacks(phase, config, model_callbacks):
     return callbacks + list(model_callbacks)
 
 
-def train_module(module, X, criterion, *, phase, max_epochs, config, generator, callbacks=()):
+def train_module(
+    module, X, criterion, *, phase, max_epochs, config, generator, callbacks=(), shuffle=True,
+):
     """Train ``module`` in place on ``X`` for ``max_epochs`` epochs with Adam.
 
     Parameters
@@ -84,6 +86,9 @@ def train_module(module, X, criterion, *, phase, max_epochs, config, generator, 
         CPU generator for the batch order.
     callbacks : sequence of skorch callbacks, default=()
         The model's own callbacks (scheduled work such as a target refresh).
+    shuffle : bool, default=True
+        Shuffle the batch order each epoch; False keeps the rows in order (full-batch graph
+        training, where the rows are the graph's nodes).
 
     Returns
     -------
@@ -104,7 +109,7 @@ def train_module(module, X, criterion, *, phase, max_epochs, config, generator, 
         batch_size=config.batch_size,
         train_split=None,
         device=config.device,
-        iterator_train__shuffle=True,
+        iterator_train__shuffle=shuffle,
         iterator_train__generator=generator,
         callbacks=_phase_callbacks(phase, config, callbacks),
         callbacks__print_log=None,

@@ -1,0 +1,174 @@
+"""SDCN: structural deep clustering network, on a sparse kNN graph of the data."""
+
+import dataclasses
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._docs import fill_doc
+from ..functional import knn_graph, knn_indices
+from ..nn import SDCNLoss, SDCNModule
+from ..training import TargetRefresh, train_module
+from ._dec import DEC
+
+
+@fill_doc
+class SDCN(DEC):
+    """Structural Deep Clustering Network (Bo et al., WWW 2020).
+
+    A pretrained autoencoder and a graph convolutional network (GCN) over a k-nearest-
+    neighbour graph of ``X`` are trained together. GCN layer ``l`` has the width of encoder
+    layer ``l`` and takes the previous GCN output mixed with the encoder's layer output by
+    the delivery operator ``(1 - delta) H + delta Z``; a last GCN layer and a softmax give
+    the assignment ``Z``. As in DEC, the Student's t assignment ``Q`` of the code to centres
+    initialised by k-means defines a target ``P``, refreshed on the whole data every
+    ``update_interval`` epochs; the loss is
+    ``reconstruction + lambda_q KL(P || Q) + lambda_z KL(P || Z)``. Clusters are the arg-max
+    of ``Z``.
+
+    The graph links each sample to its ``n_neighbors`` nearest samples (binary edges,
+    symmetrised, with self-loops, row-normalised) and is a sparse tensor: memory is
+    O(n_samples * (n_neighbors + width)), never n_samples squared. The GCN trains on the
+    whole graph at once, one optimizer step per epoch, as in the paper.
+
+    Parameters
+    ----------
+    {n_clusters}
+    {autoencoder}
+    pretrain_epochs : int, default=200
+        Epochs of end-to-end autoencoder pretraining (mini-batches of ``batch_size``).
+    max_epochs : int, default=200
+        Full-graph training steps of the joint model.
+    {training}
+    {ae_options}
+    n_init : int, default=20
+        k-means initialisations of the centres; the lowest inertia is kept.
+    alpha : float, default=1.0
+        Degrees of freedom of the Student's t kernel.
+    update_interval : int, default=1
+        Epochs between refreshes of the target distribution (SDCN: every epoch).
+    tol : float, default=0.0
+        Stop when fewer than this fraction of the labels of ``Q`` change between refreshes;
+        0 never stops early (the paper trains a fixed number of epochs).
+    n_neighbors : int, default=3
+        Neighbours per sample in the kNN graph (3 in SDDECC; the SDCN code uses 10).
+    similarity : {{"heat", "cosine"}}, default="heat"
+        Neighbour ranking: the heat kernel (euclidean distance) or cosine similarity.
+    delta : float, default=0.5
+        Weight of the autoencoder layer in the delivery operator.
+    lambda_q : float, default=0.1
+        Weight of ``KL(P || Q)``.
+    lambda_z : float, default=0.01
+        Weight of ``KL(P || Z)``.
+
+    Attributes
+    ----------
+    {dec_attributes}
+    {common_attributes}
+
+    See Also
+    --------
+    DEC, IDEC : the same self-training without the graph.
+
+    Notes
+    -----
+    SDCN is transductive in its paper. Here :meth:`predict` and :meth:`predict_proba` work on
+    any data: each sample becomes a new node joined to its ``n_neighbors`` nearest
+    *training* samples (and itself), with weights ``1 / (n_neighbors + 1)``, and goes through
+    the trained GCN; training nodes keep their own edges, so new samples never influence
+    each other or the training nodes, and a prediction does not depend on the other rows of
+    the call. ``labels_`` is this rule applied to the training data (each training sample's
+    nearest training sample is itself), which differs from the arg-max of ``Z`` on the
+    training graph only through that graph's reverse edges. The fitted model keeps the
+    training data (float32) and the graph for this. :meth:`transform` is the code of the
+    autoencoder, and :meth:`score_samples` minus its squared distance to the nearest centre.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import SDCN
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = SDCN(n_clusters=2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=5,
+    ...              max_epochs=5, n_neighbors=2, random_state=0).fit(X)
+    >>> model.predict_proba(X).shape
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **DEC._parameter_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "similarity": [StrOptions({"heat", "cosine"})],
+        "delta": [Interval(Real, 0, 1, closed="both")],
+        "lambda_q": [Interval(Real, 0, None, closed="left")],
+        "lambda_z": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        max_epochs=200, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
+        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
+        similarity="heat", delta=0.5, lambda_q=0.1, lambda_z=0.01,
+    ):
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, max_epochs=max_epochs, batch_size=batch_size,
+            lr=lr, device=device, random_state=random_state, verbose=verbose,
+            callbacks=callbacks, activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init, alpha=alpha,
+            update_interval=update_interval, tol=tol,
+        )
+        self.n_neighbors = n_neighbors
+        self.similarity = similarity
+        self.delta = delta
+        self.lambda_q = lambda_q
+        self.lambda_z = lambda_z
+
+    def _check_fit_data(self, X):
+        super()._check_fit_data(X)
+        if self.n_neighbors >= X.shape[0]:
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} must be < the number of samples, "
+                f"but got n_samples={X.shape[0]}"
+            )
+
+    def _build_module(self, n_features):
+        autoencoder = super(DEC, self)._build_module(n_features)
+        return SDCNModule(
+            autoencoder, self.n_clusters, delta=self.delta, dof=self.alpha,
+            activation=self.activation,
+        )
+
+    def _initialize_clusters(self, X, rng):
+        super()._initialize_clusters(X, rng)
+        X_train = torch.tensor(X, dtype=torch.float32, device=self.device_)
+        neighbors = knn_indices(
+            X_train, X_train, self.n_neighbors, metric=self.similarity, exclude_self=True
+        )
+        self.module_.set_graph(X_train, knn_graph(neighbors, len(X_train)))
+
+    def _fine_tune(self, X, config, generator):
+        # One step a epoch on the whole graph: the rows must stay in node order.
+        full_batch = dataclasses.replace(config, batch_size=len(X), in_memory=True)
+        history = train_module(
+            self.module_, X, SDCNLoss(self.lambda_q, self.lambda_z, self.reconstruction),
+            phase="cluster", max_epochs=self.max_epochs, config=full_batch,
+            generator=generator, shuffle=False,
+            callbacks=[("target_refresh", TargetRefresh(self.update_interval, self.tol))],
+        )
+        self.cluster_centers_ = self.module_.centers.detach().cpu().double().numpy()
+        return history
+
+    def _predict_proba(self, X):
+        module = self.module_
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            supports = module.training_supports()
+        module.train(was_training)
+        def assign(x):
+            neighbors = knn_indices(x, module.train_X, self.n_neighbors, metric=self.similarity)
+            return module.predict_new(x, neighbors, supports)
+
+        return self._apply(assign, X)

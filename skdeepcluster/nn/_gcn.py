@@ -1,0 +1,155 @@
+"""SDCN: an autoencoder fused layer by layer into a graph convolutional network."""
+
+import torch
+from torch import nn
+
+from ..functional import kl_clustering_loss, reconstruction_loss, student_t_assignment
+from ._autoencoder import ACTIVATIONS
+
+
+class GCNLayer(nn.Module):
+    """Graph convolution ``act(A @ (X @ W))`` (Kipf and Welling, 2017), without bias.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    activation : str or None, default="relu"
+        A key of :data:`~skdeepcluster.nn.ACTIVATIONS`, or None for a linear output.
+    """
+
+    def __init__(self, n_in, n_out, activation="relu"):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_in, n_out))
+        nn.init.xavier_uniform_(self.weight)
+        self.activation = ACTIVATIONS[activation]() if activation else nn.Identity()
+
+    def support(self, x):
+        """``X @ W`` of node features ``x``, shape (n_nodes, n_out)."""
+        return x @ self.weight
+
+    def forward(self, x, adjacency):
+        return self.activation(torch.sparse.mm(adjacency, self.support(x)))
+
+
+class SDCNModule(nn.Module):
+    """SDCN's network (Bo et al., WWW 2020): autoencoder, GCN and a Student's t head.
+
+    GCN layer ``l`` has the widths of encoder layer ``l``; its input is the previous GCN
+    layer's output mixed with the matching autoencoder layer's output by the delivery
+    operator ``(1 - delta) * H + delta * Z``. A last GCN layer maps the code width to
+    ``n_clusters`` and a softmax gives the GCN's assignment. The training graph and
+    training data are buffers (set by :meth:`set_graph`), so that new samples can be linked
+    to the training nodes.
+
+    Parameters
+    ----------
+    autoencoder : MLPAutoencoder
+    n_clusters : int
+    delta : float, default=0.5
+    dof : float, default=1.0
+    activation : str, default="relu"
+
+    Forward maps the training data, in node order, to ``(code, reconstruction, q, z)``:
+    ``q`` the Student's t assignment of the code, ``z`` the GCN's softmax output, both of
+    shape (n_nodes, n_clusters).
+    """
+
+    def __init__(self, autoencoder, n_clusters, delta=0.5, dof=1.0, activation="relu"):
+        super().__init__()
+        self.autoencoder = autoencoder
+        widths = [layer[0].in_features for layer in autoencoder.encoder_layers]
+        widths.append(autoencoder.encoder_layers[-1][0].out_features)
+        self.gcn_layers = nn.ModuleList(
+            GCNLayer(widths[i], widths[i + 1], activation) for i in range(len(widths) - 1)
+        )
+        self.gcn_layers.append(GCNLayer(widths[-1], n_clusters, None))
+        self.centers = nn.Parameter(torch.zeros(n_clusters, widths[-1]))
+        self.delta = delta
+        self.dof = dof
+        self.register_buffer("train_X", None)
+        self.register_buffer("adjacency", None)
+
+    def set_graph(self, X, adjacency):
+        """Keep the training data (n_nodes, n_features) and its normalised adjacency."""
+        self.train_X = X
+        self.adjacency = adjacency
+
+    def _encoder_outputs(self, x):
+        outputs = []
+        for layer in self.autoencoder.encoder_layers:
+            x = layer(x)
+            outputs.append(x)
+        return outputs
+
+    def _layer_input(self, l, x, h, ae_outputs):
+        return x if l == 0 else (1 - self.delta) * h + self.delta * ae_outputs[l - 1]
+
+    def assign(self, x):
+        """Student's t assignment ``q`` of the code of a batch (autoencoder branch)."""
+        return student_t_assignment(self.autoencoder.encode(x), self.centers, self.dof)
+
+    def forward(self, x):
+        ae_outputs = self._encoder_outputs(x)
+        code = ae_outputs[-1]
+        h = None
+        for l, layer in enumerate(self.gcn_layers):
+            h = layer(self._layer_input(l, x, h, ae_outputs), self.adjacency)
+        q = student_t_assignment(code, self.centers, self.dof)
+        return code, self.autoencoder.decode(code), q, torch.softmax(h, dim=1)
+
+    def training_supports(self):
+        """``input_l @ W_l`` of every training node for every GCN layer (full-graph pass)."""
+        x = self.train_X
+        ae_outputs = self._encoder_outputs(x)
+        supports, h = [], None
+        for l, layer in enumerate(self.gcn_layers):
+            support = layer.support(self._layer_input(l, x, h, ae_outputs))
+            supports.append(support)
+            h = layer.activation(torch.sparse.mm(self.adjacency, support))
+        return supports
+
+    def predict_new(self, x, neighbors, supports):
+        """GCN assignment of samples linked to training nodes, shape (n_samples, n_clusters).
+
+        Each sample is a new node joined to the training nodes ``neighbors`` (n_samples, k)
+        and to itself, with row-normalised weights ``1 / (k + 1)``; training nodes keep
+        their own edges, so their features are ``supports`` (see
+        :meth:`training_supports`) and new samples never influence each other.
+        """
+        ae_outputs = self._encoder_outputs(x)
+        weight = 1.0 / (neighbors.shape[1] + 1)
+        h = None
+        for l, layer in enumerate(self.gcn_layers):
+            own = layer.support(self._layer_input(l, x, h, ae_outputs))
+            h = layer.activation(weight * (own + supports[l][neighbors].sum(dim=1)))
+        return torch.softmax(h, dim=1)
+
+
+class SDCNLoss(nn.Module):
+    """``reconstruction + lambda_q KL(P || Q) + lambda_z KL(P || Z)`` (SDCN, Eq. 15).
+
+    ``target`` (P for every training node) is set by
+    :class:`~skdeepcluster.training.TargetRefresh`.
+
+    Parameters
+    ----------
+    lambda_q : float, default=0.1
+    lambda_z : float, default=0.01
+    reconstruction : {"mse", "bce"}, default="mse"
+    """
+
+    def __init__(self, lambda_q=0.1, lambda_z=0.01, reconstruction="mse"):
+        super().__init__()
+        self.lambda_q = lambda_q
+        self.lambda_z = lambda_z
+        self.reconstruction = reconstruction
+        self.target = None
+
+    def forward(self, output, X, index):
+        _, x_hat, q, z = output
+        p = self.target[index.to(self.target.device)]
+        return (
+            reconstruction_loss(x_hat, X, self.reconstruction)
+            + self.lambda_q * kl_clustering_loss(q, p)
+            + self.lambda_z * kl_clustering_loss(z, p)
+        )
