@@ -14,22 +14,18 @@ N_CLUSTERS = {"digits": 10, "mnist": 10, "fashion_mnist": 10, "usps": 10, "mnist
 #: Reference models, always in the table.
 REFERENCES = ("KMeans", "GaussianMixture")
 
-_DEEP_DEFAULTS = {"AEKMeans": {}, "AEGMM": {}}
+_DEEP_DEFAULTS = {"AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}}
+
+# 10,000 to 70,000 samples: 50 pretraining epochs are 2,000 to 14,000 optimizer steps, as
+# many as or more than 200 epochs of a few thousand samples.
+_LARGE = {name: {"pretrain_epochs": 50} for name in _DEEP_DEFAULTS}
 
 MODEL_PARAMS = {
     "digits": {"GaussianMixture": {"covariance_type": "full"}, **_DEEP_DEFAULTS},
     # 784-D images: a full covariance per component is a 784x784 matrix, too slow for EM on
     # the CPU and badly conditioned; the diagonal mixture is the usual raw-pixel baseline.
-    "mnist": {
-        "GaussianMixture": {"covariance_type": "diag"},
-        "AEKMeans": {"pretrain_epochs": 50},
-        "AEGMM": {"pretrain_epochs": 50},
-    },
-    "fashion_mnist": {
-        "GaussianMixture": {"covariance_type": "diag"},
-        "AEKMeans": {"pretrain_epochs": 50},
-        "AEGMM": {"pretrain_epochs": 50},
-    },
+    "mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
+    "fashion_mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
     "mnist_usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
 }
