@@ -44,7 +44,8 @@ class MLPAutoencoder(nn.Module):
 
     Hidden layers use ``activation``; the code layer and the output layer are linear, as in
     DEC's ``D-500-500-2000-10`` network. The output is raw: a reconstruction for a squared
-    error, logits for a binary cross-entropy (see :func:`skdeepcluster.functional.reconstruction_loss`).
+    error, logits for a binary cross-entropy (see
+    :func:`skdeepcluster.functional.reconstruction_loss`).
 
     Parameters
     ----------
@@ -114,7 +115,7 @@ class MLPAutoencoder(nn.Module):
         return z, self.decode(z)
 
     def layer_pair(self, i):
-        """Encoder layer ``i`` with its mirrored decoder layer, as a module sharing their parameters.
+        """Encoder layer ``i`` and its mirrored decoder layer, as a module sharing their weights.
 
         Its forward maps the output of the first ``i`` encoder layers to ``(code, reconstruction)``
         of that input: training it is one step of greedy layer-wise pretraining.

@@ -124,7 +124,10 @@ def train_module(
             "loss": float(row["train_loss"]),
             "dur": float(row["dur"]),
             # values that callbacks recorded (e.g. DEC's delta_label)
-            **{k: v for k, v in row.items() if k not in _SKORCH_KEYS and not k.startswith("event_")},
+            **{
+                k: v for k, v in row.items()
+                if k not in _SKORCH_KEYS and not k.startswith("event_")
+            },
         }
         for row in net.history
     ]
@@ -160,7 +163,8 @@ def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, gener
     for i in range(autoencoder.n_layers):
         if i > 0:
             layer = autoencoder.encoder_layers[i - 1]
-            H = torch.from_numpy(apply_in_chunks(layer, autoencoder, H.cpu().numpy(), config.device))
+            H = apply_in_chunks(layer, autoencoder, H.cpu().numpy(), config.device)
+            H = torch.from_numpy(H)
         criterion = ReconstructionLoss(reconstruction if i == 0 else "mse")
         history += train_module(
             autoencoder.layer_pair(i), H, criterion, phase=f"layerwise-{i}",
