@@ -16,8 +16,8 @@ REFERENCES = ("KMeans", "GaussianMixture")
 
 _DEEP_DEFAULTS = {"AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}}
 
-# 10,000 to 70,000 samples: 50 pretraining epochs are 2,000 to 14,000 optimizer steps, as
-# many as or more than 200 epochs of a few thousand samples.
+# About 10,000 to 70,000 samples: 50 pretraining epochs are 1,800 to 14,000 optimizer steps,
+# as many as or more than 200 epochs of a few thousand samples.
 _LARGE = {name: {"pretrain_epochs": 50} for name in _DEEP_DEFAULTS}
 
 MODEL_PARAMS = {
@@ -26,6 +26,6 @@ MODEL_PARAMS = {
     # the CPU and badly conditioned; the diagonal mixture is the usual raw-pixel baseline.
     "mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "fashion_mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
-    "usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
+    "usps": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "mnist_usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
 }
