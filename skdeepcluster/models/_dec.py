@@ -111,9 +111,15 @@ class DEC(AEKMeans):
             self.module_.centers.copy_(self._centers())
 
     def _fine_tune(self, X, config, generator):
+        return self._self_train(
+            X, SelfTrainingLoss(self._gamma(), self.reconstruction), config, generator
+        )
+
+    def _self_train(self, X, criterion, config, generator, shuffle=True):
+        """The clustering phase: ``criterion`` against a refreshed target; sets the centres."""
         history = train_module(
-            self.module_, X, SelfTrainingLoss(self._gamma(), self.reconstruction),
-            phase="cluster", max_epochs=self.max_epochs, config=config, generator=generator,
+            self.module_, X, criterion, phase="cluster", max_epochs=self.max_epochs,
+            config=config, generator=generator, shuffle=shuffle,
             callbacks=[("target_refresh", TargetRefresh(self.update_interval, self.tol))],
         )
         self.cluster_centers_ = self.module_.centers.detach().cpu().double().numpy()

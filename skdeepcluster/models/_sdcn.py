@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._docs import fill_doc
 from ..functional import knn_graph, knn_indices
 from ..nn import SDCNLoss, SDCNModule
-from ..training import TargetRefresh, train_module
+from ..training import evaluating
 from ._dec import DEC
 
 
@@ -149,24 +149,17 @@ class SDCN(DEC):
         self.module_.set_graph(X_train, knn_graph(neighbors, len(X_train)))
 
     def _fine_tune(self, X, config, generator):
-        # One step a epoch on the whole graph: the rows must stay in node order.
+        # One step an epoch on the whole graph: the rows must stay in node order.
         full_batch = dataclasses.replace(config, batch_size=len(X), in_memory=True)
-        history = train_module(
-            self.module_, X, SDCNLoss(self.lambda_q, self.lambda_z, self.reconstruction),
-            phase="cluster", max_epochs=self.max_epochs, config=full_batch,
-            generator=generator, shuffle=False,
-            callbacks=[("target_refresh", TargetRefresh(self.update_interval, self.tol))],
+        return self._self_train(
+            X, SDCNLoss(self.lambda_q, self.lambda_z, self.reconstruction), full_batch,
+            generator, shuffle=False,
         )
-        self.cluster_centers_ = self.module_.centers.detach().cpu().double().numpy()
-        return history
 
     def _predict_proba(self, X):
-        module = self.module_
-        was_training = module.training
-        module.eval()
-        with torch.no_grad():
+        with evaluating(self.module_) as module:
             supports = module.training_supports()
-        module.train(was_training)
+
         def assign(x):
             neighbors = knn_indices(x, module.train_X, self.n_neighbors, metric=self.similarity)
             return module.predict_new(x, neighbors, supports)

@@ -2,7 +2,7 @@
 
 from ._callbacks import EpochLog, PhaseProgress, TargetRefresh
 from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
-from ._inference import INFERENCE_CHUNK, apply_in_chunks
+from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
 from ._seeding import local_torch_seed
 
@@ -16,6 +16,7 @@ __all__ = [
     "TargetRefresh",
     "TrainingConfig",
     "apply_in_chunks",
+    "evaluating",
     "local_torch_seed",
     "make_dataset",
     "train_layerwise",

@@ -7,6 +7,7 @@ from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
 from ..functional import target_distribution
+from ._inference import evaluating
 
 
 class PhaseProgress(Callback):
@@ -104,14 +105,10 @@ class TargetRefresh(Callback):
         self.n_batches_ += 1
 
     def _refresh(self, net):
-        module = net.module_
-        was_training = module.training
-        module.eval()
-        with torch.no_grad():
+        with evaluating(net.module_) as module:
             q = torch.cat([
                 module.assign(chunk.to(net.device)) for chunk in self.data_.split(self.chunk_size)
             ])
-        module.train(was_training)
         net.criterion_.target = target_distribution(q)
         labels = q.argmax(dim=1)
         if self.labels_ is not None:

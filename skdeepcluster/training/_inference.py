@@ -1,5 +1,7 @@
 """Inference outside skorch: direct, chunked, batch-invariant."""
 
+import contextlib
+
 import numpy as np
 import torch
 
@@ -7,6 +9,18 @@ import torch
 #: result never depends on which other samples share its call (float32 matrix products give
 #: results that differ in the last bits with the shape of the operands).
 INFERENCE_CHUNK = 256
+
+
+@contextlib.contextmanager
+def evaluating(module):
+    """Evaluation mode and no gradients for the block; ``module``'s mode is restored after."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
 
 
 def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
@@ -29,21 +43,16 @@ def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
     """
     X = np.asarray(X, dtype=np.float32)
     n_samples = len(X)
-    was_training = module.training
-    module.eval()
     parts = []
-    try:
-        with torch.no_grad():
-            for start in range(0, n_samples, chunk_size):
-                chunk = torch.from_numpy(np.array(X[start : start + chunk_size]))
-                n = len(chunk)
-                if n < chunk_size:
-                    chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
-                out = fn(chunk.to(device))
-                out = out if isinstance(out, tuple) else (out,)
-                parts.append(tuple(o[:n].detach().cpu().numpy() for o in out))
-    finally:
-        module.train(was_training)
+    with evaluating(module):
+        for start in range(0, n_samples, chunk_size):
+            chunk = torch.from_numpy(np.array(X[start : start + chunk_size]))
+            n = len(chunk)
+            if n < chunk_size:
+                chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
+            out = fn(chunk.to(device))
+            out = out if isinstance(out, tuple) else (out,)
+            parts.append(tuple(o[:n].detach().cpu().numpy() for o in out))
     if not parts:
         raise ValueError("apply_in_chunks needs at least one sample")
     result = tuple(np.concatenate(p) for p in zip(*parts))
