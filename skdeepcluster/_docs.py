@@ -54,6 +54,31 @@ _SHARED = {
         Trained centres in code space.
     inertia_ : float
         Inertia of the k-means initialisation, on the pretrained code.""",
+    "mixture": """dissimilarity : str or callable, default="euclidean"
+        Dissimilarity between a sample and a cluster: ``"euclidean"``, ``"sqeuclidean"``,
+        ``"manhattan"``, ``"minkowski"``, ``"chebyshev"``, ``"cosine"``, ``"dot"``,
+        ``"mahalanobis"`` (squared, with a learned inverse covariance per cluster),
+        ``"kullback_leibler"`` (between softmax-normalised vectors), ``"itakura_saito"``
+        (positive data) or ``"toroidal"`` (euclidean on a torus); see
+        :mod:`skdeepcluster.functional`. A callable ``d(x, centers, **params)`` maps torch
+        tensors of shapes (n, D) and (K, D) to (n, K); it must be differentiable, convex in
+        the centres, and defined at module level for the model to pickle.
+    dissimilarity_params : dict or None, default=None
+        Parameters of the dissimilarity: ``{"p": 3}`` for minkowski, ``{"period": 2.0}``
+        (a float, or one per feature) for toroidal, whose default period is 1 (the unit
+        torus of :func:`~skdeepcluster.datasets.make_toroidal_blobs`).""",
+    "mixture_init": """n_init : int, default=10
+        Initialisations of the clusters (k-means runs for euclidean, sqeuclidean and
+        mahalanobis, k-means++ seedings under the dissimilarity otherwise); the one of
+        lowest cost is kept, never chosen with labels.""",
+    "mixture_attributes": """cluster_centers_ : ndarray of shape (n_clusters, n_dims)
+        Trained centres ``theta_k`` (``n_dims`` is the width of the space clustered).
+    weights_ : ndarray of shape (n_clusters,)
+        Trained mixing weights ``pi_k = exp(phi_k)``.
+    precisions_ : ndarray of shape (n_clusters, n_dims, n_dims)
+        Only for ``dissimilarity="mahalanobis"``: the learned matrices ``A_k``.
+    covariances_ : ndarray of shape (n_clusters, n_dims, n_dims)
+        Only for ``dissimilarity="mahalanobis"``: their (pseudo-)inverses.""",
     "common_attributes": """labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.

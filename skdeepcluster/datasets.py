@@ -203,6 +203,28 @@ def make_pinwheel(
     return X[order], y[order]
 
 
+def _edge_centers(n_clusters, n_features, cluster_std, rng, n_candidates=100):
+    """Centres within ``cluster_std`` of a box edge, spread out over the torus.
+
+    Each centre is the candidate, among ``n_candidates`` random ones, farthest (in wrapped
+    distance) from the centres drawn before it, so that blobs rarely overlap.
+    """
+    centers = np.empty((0, n_features))
+    for _ in range(n_clusters):
+        candidates = rng.uniform(0, 1, size=(n_candidates, n_features))
+        edge = rng.randint(n_features, size=n_candidates)
+        candidates[np.arange(n_candidates), edge] = rng.uniform(
+            -cluster_std, cluster_std, n_candidates
+        ) % 1.0
+        if len(centers):
+            diff = np.abs(candidates[:, None, :] - centers[None, :, :])
+            wrapped = np.minimum(diff, 1.0 - diff)
+            nearest = np.sqrt((wrapped**2).sum(axis=-1)).min(axis=1)
+            candidates = candidates[[np.argmax(nearest)]]
+        centers = np.vstack([centers, candidates[:1]])
+    return centers
+
+
 def make_toroidal_blobs(
     n_samples=1000, n_clusters=4, *, n_features=2, cluster_std=0.05, centers=None,
     random_state=None,
@@ -220,7 +242,8 @@ def make_toroidal_blobs(
     n_features : int, default=2
     cluster_std : float, default=0.05
     centers : array-like of shape (n_clusters, n_features), default=None
-        Centres in ``[0, 1)``; None draws them within ``cluster_std`` of a box edge.
+        Centres in ``[0, 1)``; None draws them within ``cluster_std`` of a box edge and
+        spread out (each the farthest of 100 random candidates from those before it).
     random_state : int, RandomState instance or None, default=None
 
     Returns
@@ -231,9 +254,7 @@ def make_toroidal_blobs(
     """
     rng = check_random_state(random_state)
     if centers is None:
-        centers = rng.uniform(0, 1, size=(n_clusters, n_features))
-        edge = rng.randint(n_features, size=n_clusters)
-        centers[np.arange(n_clusters), edge] = rng.uniform(-cluster_std, cluster_std, n_clusters)
+        centers = _edge_centers(n_clusters, n_features, cluster_std, rng)
     centers = np.asarray(centers, dtype=float) % 1.0
     if centers.shape != (n_clusters, n_features):
         raise ValueError(

@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, DEC, IDEC, SDCN, AEKMeans
+from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -25,7 +25,12 @@ ESTIMATORS = [
     DEC(**FAST, **FAST_CLUSTERING),
     IDEC(**FAST, **FAST_CLUSTERING),
     SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20),  # the GCN starts untrained: more steps
+    DMM(max_epochs=3, batch_size=16, device="cpu"),
+    DMAE(**FAST, max_epochs=2),
 ]
+
+#: The estimators built on a pretrained autoencoder (all but the shallow DMM).
+AUTOENCODER_ESTIMATORS = [e for e in ESTIMATORS if "pretrain_epochs" in e.get_params()]
 
 
 def estimator_id(estimator):

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from .conftest import ESTIMATORS, estimator_id
+from .conftest import AUTOENCODER_ESTIMATORS, ESTIMATORS, estimator_id
 
 parametrize = pytest.mark.parametrize("estimator", ESTIMATORS, ids=estimator_id)
+parametrize_ae = pytest.mark.parametrize("estimator", AUTOENCODER_ESTIMATORS, ids=estimator_id)
 
 
 def _fit(estimator, X, **params):
@@ -73,17 +74,29 @@ def test_unfitted(estimator, blobs):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"hidden_dims": (8, 0)}, r"hidden_dims=\(8, 0\) must be a sequence of positive integers"),
-        ({"hidden_dims": (8, 2.5)}, "hidden_dims"),
         ({"device": "nonsense"}, "device='nonsense' is not a valid torch device"),
-        ({"n_clusters": 0}, "n_clusters"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"lr": -1.0}, "lr"),
-        ({"activation": "swish"}, "activation"),
-        ({"reconstruction": "l1"}, "reconstruction"),
+        ({"n_clusters": 0}, "The 'n_clusters' parameter"),
+        ({"batch_size": 0}, "The 'batch_size' parameter"),
+        ({"lr": -1.0}, "The 'lr' parameter"),
     ],
 )
 def test_bad_parameters(estimator, blobs, params, match):
+    X, _ = blobs
+    with pytest.raises(ValueError, match=match):
+        _fit(estimator, X, **params)
+
+
+@parametrize_ae
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"hidden_dims": (8, 0)}, r"hidden_dims=\(8, 0\) must be a sequence of positive integers"),
+        ({"hidden_dims": (8, 2.5)}, r"hidden_dims=\(8, 2.5\)"),
+        ({"activation": "swish"}, "The 'activation' parameter"),
+        ({"reconstruction": "l1"}, "The 'reconstruction' parameter"),
+    ],
+)
+def test_bad_autoencoder_parameters(estimator, blobs, params, match):
     X, _ = blobs
     with pytest.raises(ValueError, match=match):
         _fit(estimator, X, **params)
@@ -99,7 +112,7 @@ def test_cuda_requested_without_cuda(estimator, blobs, monkeypatch):
         _fit(estimator, X, device="cuda")
 
 
-@parametrize
+@parametrize_ae
 def test_bce_needs_unit_interval(estimator, blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match=r"reconstruction='bce' needs X in \[0, 1\]"):

@@ -91,7 +91,12 @@ class AutoencoderClusterer(BaseDeepClusterer):
         return history + train_module(
             self._autoencoder, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
             max_epochs=self.pretrain_epochs, config=config, generator=generator,
+            batch_transform=self._batch_transform(),
         )
+
+    def _batch_transform(self):
+        """Transform of each training batch (data augmentation); None for none."""
+        return None
 
     def _encode(self, x):
         return self._autoencoder.encode(x)

@@ -5,14 +5,19 @@ loop, and they know nothing of NumPy, scikit-learn or skorch.
 """
 
 from ._autoencoder import ACTIVATIONS, MLPAutoencoder
+from ._dmae import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNLayer, SDCNLoss, SDCNModule
 from ._losses import ReconstructionLoss
 
 __all__ = [
     "ACTIVATIONS",
+    "DMAELoss",
+    "DMAEModule",
+    "DissimilarityMixture",
     "GCNLayer",
     "MLPAutoencoder",
+    "MixtureLoss",
     "ReconstructionLoss",
     "SDCNLoss",
     "SDCNModule",

@@ -5,6 +5,7 @@ import dataclasses
 
 import torch
 from skorch import NeuralNet
+from skorch.utils import to_tensor
 
 from ..nn import ReconstructionLoss
 from ._callbacks import EpochLog, PhaseProgress
@@ -23,7 +24,26 @@ class ClusterNet(NeuralNet):
     where ``index`` holds the batch's sample indices (skorch's "target" slot): there is no
     label. Models differ by the module and the criterion they hand in (and by callbacks that
     update the criterion's state during training), never by another loop.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Those of ``NeuralNet``.
+    batch_transform : callable or None, default=None
+        Applied to each training batch on the device before the forward pass (data
+        augmentation); the criterion sees the transformed batch as ``X``. Not used at
+        inference.
     """
+
+    def __init__(self, *args, batch_transform=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.batch_transform = batch_transform
+
+    def train_step_single(self, batch, **fit_params):
+        if self.batch_transform is not None:
+            Xi, yi = batch
+            batch = (self.batch_transform(to_tensor(Xi, device=self.device)), yi)
+        return super().train_step_single(batch, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X, y_true)
@@ -68,6 +88,7 @@ def _phase_callbacks(phase, config, model_callbacks):
 
 def train_module(
     module, X, criterion, *, phase, max_epochs, config, generator, callbacks=(), shuffle=True,
+    batch_transform=None,
 ):
     """Train ``module`` in place on ``X`` for ``max_epochs`` epochs with Adam.
 
@@ -89,6 +110,8 @@ def train_module(
     shuffle : bool, default=True
         Shuffle the batch order each epoch; False keeps the rows in order (full-batch graph
         training, where the rows are the graph's nodes).
+    batch_transform : callable or None, default=None
+        Applied to every training batch before the forward pass (see :class:`ClusterNet`).
 
     Returns
     -------
@@ -114,6 +137,7 @@ def train_module(
         callbacks=_phase_callbacks(phase, config, callbacks),
         callbacks__print_log=None,
         verbose=0,
+        batch_transform=batch_transform,
         **iterator,
     )
     net.fit(dataset, None)

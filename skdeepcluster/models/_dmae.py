@@ -1,0 +1,456 @@
+"""DMM and DMAE: mixtures of any convex dissimilarity, on the data or on a learned code."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._docs import fill_doc
+from ..base import BaseDeepClusterer
+from ..functional import DISSIMILARITIES, pairwise_dissimilarity, random_affine
+from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
+from ..training import train_module
+from ._ae_base import AutoencoderClusterer
+from ._baselines import _sub_seed
+
+#: Dissimilarities whose clusters k-means initialises (centres, and covariances for
+#: mahalanobis); the others are seeded k-means++-style under the dissimilarity itself.
+_KMEANS_INIT = {"euclidean", "sqeuclidean", "mahalanobis"}
+
+
+# ---------------------------------------------------------------- initialisation
+def _seed_plus_plus(H, n_clusters, dissimilarity, params, rng):
+    """k-means++ seeding under ``dissimilarity``: centres drawn from the rows of ``H``.
+
+    The first centre is a uniformly drawn row; each next one is drawn with probability
+    proportional to the squared dissimilarity (shifted to be non-negative) of a row to its
+    nearest centre so far. Returns the centres and the sum of nearest dissimilarities.
+    """
+    H_t = torch.as_tensor(H, dtype=torch.float64)
+    index = [rng.randint(len(H))]
+    nearest = pairwise_dissimilarity(dissimilarity, H_t, H_t[index], **params)[:, 0]
+    for _ in range(1, n_clusters):
+        weight = (nearest - nearest.min()).pow(2).numpy()
+        total = weight.sum()
+        p = weight / total if total > 0 and np.isfinite(total) else None
+        index.append(rng.choice(len(H), p=p))
+        new = pairwise_dissimilarity(dissimilarity, H_t, H_t[index[-1:]], **params)[:, 0]
+        nearest = torch.minimum(nearest, new)
+    return H[index], float(nearest.sum())
+
+
+def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng):
+    """Centres (and mahalanobis factors) of a mixture on ``H``, shape (n_samples, n_features)."""
+    if dissimilarity in _KMEANS_INIT:
+        kmeans = KMeans(n_clusters, n_init=n_init, random_state=_sub_seed(rng)).fit(H)
+        centers, labels = kmeans.cluster_centers_, kmeans.labels_
+    else:
+        best = None
+        for _ in range(n_init):
+            centers, cost = _seed_plus_plus(H, n_clusters, dissimilarity, params, rng)
+            if best is None or cost < best[1]:
+                best = centers, cost
+        centers = best[0]
+        labels = None
+    if dissimilarity != "mahalanobis":
+        return centers, None
+    # A_k = inverse covariance of the k-means cluster, shrunk towards a multiple of the
+    # identity so that small or flat clusters still give a finite, positive-definite matrix.
+    n_features = H.shape[1]
+    scale = max(float(np.var(H, axis=0).mean()), np.finfo(np.float64).tiny)
+    factors = np.empty((n_clusters, n_features, n_features))
+    for k in range(n_clusters):
+        members = H[labels == k]
+        cov = np.cov(members, rowvar=False).reshape(n_features, n_features) if (
+            len(members) > 1) else np.zeros((n_features, n_features))
+        cov = cov + 1e-3 * scale * np.eye(n_features)
+        factors[k] = np.linalg.cholesky(np.linalg.inv(cov))
+    return centers, factors
+
+
+def _check_dissimilarity(estimator, n_features):
+    """Validate ``dissimilarity`` with ``dissimilarity_params`` on a dummy evaluation."""
+    params = estimator.dissimilarity_params or {}
+    if estimator.dissimilarity == "mahalanobis" and params:
+        raise ValueError(
+            f"dissimilarity='mahalanobis' learns its matrices and takes no "
+            f"dissimilarity_params, got {params!r}"
+        )
+    if estimator.dissimilarity == "minkowski" and params.get("p", 2.0) < 1:
+        raise ValueError(
+            f"dissimilarity_params={params!r}: minkowski needs p >= 1 to be convex"
+        )
+    period = params.get("period")
+    if estimator.dissimilarity == "toroidal" and period is not None:
+        period = np.asarray(period, dtype=float)
+        if period.ndim > 1 or (period.ndim == 1 and len(period) != n_features) or (
+                np.any(period <= 0)):
+            raise ValueError(
+                f"dissimilarity_params={params!r}: the toroidal period must be a positive "
+                f"float or one per feature ({n_features})"
+            )
+    mixture = DissimilarityMixture(n_features, 1, estimator.dissimilarity, params=params)
+    try:
+        d = mixture.distances(torch.ones(2, n_features))
+    except TypeError as exc:
+        raise ValueError(
+            f"dissimilarity={estimator.dissimilarity!r} does not accept "
+            f"dissimilarity_params={params!r}: {exc}"
+        ) from None
+    if not (isinstance(d, torch.Tensor) and tuple(d.shape) == (2, 1)):
+        raise ValueError(
+            f"dissimilarity={estimator.dissimilarity!r} must return a tensor of shape "
+            "(n_samples, n_clusters)"
+        )
+
+
+_MIXTURE_CONSTRAINTS = {
+    "dissimilarity": [StrOptions(set(DISSIMILARITIES)), callable],
+    "dissimilarity_params": [dict, None],
+    "alpha": [Interval(Real, 0, None, closed="neither")],
+    "max_epochs": [Interval(Integral, 0, None, closed="left")],
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+}
+
+
+class _MixtureClusterer:
+    """What DMM and DMAE share: the mixture's initialisation, attributes and outputs."""
+
+    def _new_mixture(self, n_features):
+        return DissimilarityMixture(
+            n_features, self.n_clusters, self.dissimilarity, alpha=self.alpha,
+            params=self.dissimilarity_params,
+        )
+
+    def _init_mixture(self, H, rng):
+        """Initialise ``self._mixture`` from the samples ``H`` it will cluster."""
+        centers, factors = _initial_parameters(
+            H, self.n_clusters, self.dissimilarity, self.dissimilarity_params or {},
+            self.n_init, rng,
+        )
+        mixture = self._mixture
+        with torch.no_grad():
+            mixture.centers.copy_(torch.as_tensor(centers))
+            mixture.mixing_logits.zero_()
+            if factors is not None:
+                mixture.factors.copy_(torch.as_tensor(factors))
+        self._set_mixture_attributes()
+
+    def _set_mixture_attributes(self):
+        mixture = self._mixture
+        self.cluster_centers_ = mixture.centers.detach().cpu().double().numpy()
+        self.weights_ = mixture.log_mixing().detach().cpu().double().exp().numpy()
+        if self.dissimilarity == "mahalanobis":
+            factors = mixture.factors.detach().cpu().double().numpy()
+            self.precisions_ = factors @ np.swapaxes(factors, 1, 2)
+            self.covariances_ = np.linalg.pinv(self.precisions_, hermitian=True)
+
+    def _mixture_outputs(self, h):
+        """``(s, per-sample loss)`` of codes ``h``."""
+        s = self._mixture(h)
+        return s, self._mixture.clustering_loss(h, s)
+
+    def _predict_proba(self, X):
+        return self._apply(lambda x: self._mixture(self._encode_for_mixture(x)), X)
+
+    def _score_samples(self, X):
+        return self._apply(lambda x: -self._mixture_outputs(self._encode_for_mixture(x))[1], X)
+
+
+
+
+@fill_doc
+class DMM(_MixtureClusterer, BaseDeepClusterer):
+    """Dissimilarity mixture model: a mixture of any convex dissimilarity on the raw features.
+
+    The shallow model of Lara and Gonzalez (the "DMM" of their ablation). Cluster ``k``
+    has parameters ``theta_k`` (a centre, plus a learned inverse covariance for
+    mahalanobis) and a mixing weight ``pi_k``; a sample's soft assignment is
+    ``s = softmax(-alpha * d(x, theta) + log(pi))``. The parameters are trained by
+    mini-batch gradient descent on ``d(x, theta~) - log(pi)~ / alpha``, where ``~`` marks the
+    average of the clusters' parameters weighted by ``s``: an upper bound on the negative
+    expected complete log-likelihood that plays the part of EM's M-step for dissimilarities
+    without a closed-form update. With ``dissimilarity="sqeuclidean"`` and a large ``alpha``
+    it is k-means; with ``"mahalanobis"`` it resembles a Gaussian mixture; with
+    ``"toroidal"`` it clusters periodic data (angles, time of day) that wrap around.
+
+    Parameters
+    ----------
+    {n_clusters}
+    {mixture}
+    alpha : float, default=1.0
+        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``. Large
+        values give nearly hard assignments; it scales with the dissimilarity's units.
+    max_epochs : int, default=100
+        Training epochs.
+    {training}
+    {mixture_init}
+
+    Attributes
+    ----------
+    {mixture_attributes}
+    {common_attributes}
+
+    See Also
+    --------
+    DMAE : the same mixture on the code of an autoencoder trained with it.
+    sklearn.cluster.KMeans, sklearn.mixture.GaussianMixture
+
+    Notes
+    -----
+    :meth:`transform` returns the dissimilarity of each sample to each centre, like
+    ``KMeans.transform``; :meth:`predict_proba` the soft assignments ``s``;
+    :meth:`score_samples` minus the training loss of each sample. The lower bound on the
+    log-likelihood of the paper needs a dissimilarity that is convex in the cluster
+    parameters (Jensen's inequality); a callable that is not will train, without it.
+
+    Examples
+    --------
+    >>> from skdeepcluster import DMM
+    >>> from skdeepcluster.datasets import make_toroidal_blobs
+    >>> X, y = make_toroidal_blobs(200, n_clusters=3, random_state=0)
+    >>> model = DMM(3, dissimilarity="toroidal", alpha=100.0, max_epochs=5,
+    ...             random_state=0).fit(X)
+    >>> model.transform(X).shape
+    (200, 3)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints, **_MIXTURE_CONSTRAINTS,
+    }
+
+    def __init__(
+        self, n_clusters=8, *, dissimilarity="euclidean", dissimilarity_params=None, alpha=1.0,
+        max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
+        callbacks=None, n_init=10,
+    ):
+        self.n_clusters = n_clusters
+        self.dissimilarity = dissimilarity
+        self.dissimilarity_params = dissimilarity_params
+        self.alpha = alpha
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.n_init = n_init
+
+    def _check_fit_data(self, X):
+        super()._check_fit_data(X)
+        _check_dissimilarity(self, X.shape[1])
+        if self.dissimilarity == "itakura_saito" and X.min() <= 0:
+            raise ValueError(
+                "dissimilarity='itakura_saito' needs positive data, but X has a minimum of "
+                f"{X.min():.4g}"
+            )
+
+    def _build_module(self, n_features):
+        return self._new_mixture(n_features)
+
+    @property
+    def _mixture(self):
+        return self.module_
+
+    def _initialize_clusters(self, X, rng):
+        self._init_mixture(X.astype(np.float64), rng)
+
+    def _fine_tune(self, X, config, generator):
+        history = train_module(
+            self.module_, X, MixtureLoss(self.module_), phase="cluster",
+            max_epochs=self.max_epochs, config=config, generator=generator,
+        )
+        self._set_mixture_attributes()
+        return history
+
+    def _encode_for_mixture(self, x):
+        return x
+
+    def _encode(self, x):
+        return self._mixture.distances(x)
+
+    def _n_components(self):
+        return self.n_clusters
+
+
+@fill_doc
+class DMAE(_MixtureClusterer, AutoencoderClusterer):
+    """Dissimilarity Mixture Autoencoder (Lara and Gonzalez, 2020).
+
+    A dissimilarity mixture (see :class:`DMM`) on the code of a deep autoencoder, trained
+    end to end. The network is deep encoder -> DM encoder (soft assignments ``s``) -> DM
+    decoder (the soft-assigned centre ``theta~ = s @ centers``) -> deep decoder, which
+    reconstructs the input *from* ``theta~``. Training has three steps:
+
+    1. the autoencoder is pretrained to reconstruct ``X`` from its code (optionally on
+       randomly rotated and shifted images, ``augment=True``);
+    2. the mixture is initialised on the code (k-means for euclidean and mahalanobis,
+       whose matrices start as the inverse covariances of the k-means clusters; k-means++
+       seeding under the dissimilarity otherwise);
+    3. encoder, mixture and decoder are trained together on
+       ``lambda_r * reconstruction + lambda_c * (d(h, theta~) - log(pi)~ / alpha)``.
+
+    With ``train_encoder=False`` step 3 trains the mixture alone on the fixed pretrained
+    code: the paper's "AE+DMM" ablation.
+
+    Parameters
+    ----------
+    {n_clusters}
+    {autoencoder}
+    pretrain_epochs : int, default=200
+        Epochs of autoencoder pretraining.
+    max_epochs : int, default=100
+        Epochs of end-to-end training (of the mixture alone with ``train_encoder=False``).
+    {training}
+    {ae_options}
+    {mixture}
+    alpha : float, default=1.0
+        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``. Large
+        values give nearly hard assignments; it scales with the dissimilarity's units.
+    lambda_r : float, default=1.0
+        Weight of the reconstruction loss (mean over the elements of the batch).
+    lambda_c : float, default=1.0
+        Weight of the clustering loss (mean over the samples of the batch).
+    train_encoder : bool, default=True
+        False keeps the pretrained autoencoder fixed and trains only the mixture on its
+        code (AE+DMM).
+    {mixture_init}
+    augment : bool, default=False
+        Train on randomly transformed images: each training batch is rotated by up to 10
+        degrees and shifted by up to 10% of the image size, freshly drawn at every step
+        (the augmentation of the paper), in pretraining and end-to-end training. Needs
+        ``input_shape``; never applied at inference.
+    input_shape : tuple of int or None, default=None
+        ``(C, H, W)`` of the images that the rows of ``X`` flatten (channel first), for
+        ``augment``.
+
+    Attributes
+    ----------
+    {mixture_attributes}
+    {common_attributes}
+
+    See Also
+    --------
+    DMM : the mixture on the raw features.
+    AEKMeans, DEC : k-means on an autoencoder's code, without and with joint training.
+
+    Notes
+    -----
+    :meth:`transform` returns the code; :meth:`predict_proba` the soft assignments ``s`` of
+    the code; :meth:`score_samples` minus the clustering loss of each sample (the
+    reconstruction term is left out: it would favour wider codes, see :meth:`score`).
+    ``history_`` records the phases ``"pretrain"`` and ``"cluster"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import DMAE
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = DMAE(n_clusters=2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=5,
+    ...              max_epochs=3, random_state=0).fit(X)
+    >>> bool(model.labels_[0] == model.labels_[2] != model.labels_[3])
+    True
+    >>> model.predict_proba(X).shape
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderClusterer._parameter_constraints,
+        **_MIXTURE_CONSTRAINTS,
+        "lambda_r": [Interval(Real, 0, None, closed="left")],
+        "lambda_c": [Interval(Real, 0, None, closed="left")],
+        "train_encoder": ["boolean"],
+        "augment": ["boolean"],
+        "input_shape": [tuple, list, None],
+    }
+
+    def __init__(
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
+        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha=1.0,
+        lambda_r=1.0, lambda_c=1.0, train_encoder=True, n_init=10, augment=False,
+        input_shape=None,
+    ):
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
+            random_state=random_state, verbose=verbose, callbacks=callbacks,
+            activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout,
+        )
+        self.max_epochs = max_epochs
+        self.dissimilarity = dissimilarity
+        self.dissimilarity_params = dissimilarity_params
+        self.alpha = alpha
+        self.lambda_r = lambda_r
+        self.lambda_c = lambda_c
+        self.train_encoder = train_encoder
+        self.n_init = n_init
+        self.augment = augment
+        self.input_shape = input_shape
+
+    def _check_fit_data(self, X):
+        super()._check_fit_data(X)
+        _check_dissimilarity(self, self.latent_dim)
+        if self.dissimilarity == "itakura_saito":
+            raise ValueError(
+                "dissimilarity='itakura_saito' needs positive data, but the code of DMAE "
+                "takes any real value; use it with DMM"
+            )
+        if self.input_shape is not None:
+            shape = tuple(self.input_shape)
+            if not (len(shape) == 3 and all(
+                    isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape)):
+                raise ValueError(
+                    f"input_shape={self.input_shape!r} must be three positive integers (C, H, W)"
+                )
+            if int(np.prod(shape)) != X.shape[1]:
+                raise ValueError(
+                    f"input_shape={self.input_shape!r} holds {int(np.prod(shape))} values "
+                    f"per image, but X has n_features={X.shape[1]}"
+                )
+        elif self.augment:
+            raise ValueError("augment=True needs input_shape=(C, H, W) of the images")
+
+    def _batch_transform(self):
+        if not self.augment:
+            return None
+        shape = tuple(self.input_shape)
+        return lambda x: random_affine(x, shape)
+
+    def _build_module(self, n_features):
+        return DMAEModule(super()._build_module(n_features), self._new_mixture(self.latent_dim))
+
+    @property
+    def _autoencoder(self):
+        return self.module_.autoencoder
+
+    @property
+    def _mixture(self):
+        return self.module_.mixture
+
+    def _initialize_clusters(self, X, rng):
+        self._init_mixture(self._code64(X), rng)
+
+    def _fine_tune(self, X, config, generator):
+        if self.train_encoder:
+            criterion = DMAELoss(self._mixture, self.lambda_r, self.lambda_c, self.reconstruction)
+            history = train_module(
+                self.module_, X, criterion, phase="cluster", max_epochs=self.max_epochs,
+                config=config, generator=generator, batch_transform=self._batch_transform(),
+            )
+        else:
+            H = torch.from_numpy(self._transform(X.numpy()))
+            history = train_module(
+                self._mixture, H, MixtureLoss(self._mixture), phase="cluster",
+                max_epochs=self.max_epochs, config=config, generator=generator,
+            )
+        self._set_mixture_attributes()
+        return history
+
+    def _encode_for_mixture(self, x):
+        return self._encode(x)

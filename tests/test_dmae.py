@@ -1,0 +1,329 @@
+"""DMM and DMAE: every dissimilarity against an independent answer, the mixture, the models."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.spatial.distance import cdist
+from scipy.special import log_softmax
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.metrics import adjusted_rand_score
+
+from skdeepcluster import DMAE, DMM, AEKMeans
+from skdeepcluster.datasets import make_toroidal_blobs
+from skdeepcluster.functional import (
+    DISSIMILARITIES,
+    assigned_dissimilarity,
+    pairwise_dissimilarity,
+    random_affine,
+)
+from skdeepcluster.nn import DissimilarityMixture, DMAELoss, DMAEModule, MLPAutoencoder
+
+from .conftest import FAST
+
+
+def _data(seed=0, n=6, k=3, d=4, positive=False):
+    rng = np.random.RandomState(seed)
+    x, c = rng.randn(n, d), rng.randn(k, d)
+    if positive:
+        x, c = np.exp(x), np.exp(c)
+    return x, c
+
+
+def _factors(k, d, seed=1):
+    return np.random.RandomState(seed).randn(k, d, d)
+
+
+def _pairwise(name, x, c, **params):
+    params = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in params.items()}
+    return pairwise_dissimilarity(name, torch.from_numpy(x), torch.from_numpy(c), **params).numpy()
+
+
+def _expected(name, x, c):
+    """Independent answers (scipy, or the formula written out in NumPy)."""
+    if name in ("euclidean", "sqeuclidean", "chebyshev", "cosine"):
+        return cdist(x, c, name)
+    if name == "manhattan":
+        return cdist(x, c, "cityblock")
+    if name == "dot":
+        return -x @ c.T
+    if name == "kullback_leibler":
+        log_p, log_q = log_softmax(x, axis=1), log_softmax(c, axis=1)
+        return (np.exp(log_p)[:, None, :] * (log_p[:, None, :] - log_q[None])).sum(-1)
+    if name == "itakura_saito":
+        ratio = x[:, None, :] / c[None]
+        return (ratio - np.log(ratio) - 1).sum(-1)
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["euclidean", "sqeuclidean", "manhattan", "chebyshev", "cosine", "dot", "kullback_leibler",
+     "itakura_saito"],
+)
+def test_dissimilarity_matches_independent_answer(name):
+    x, c = _data(positive=name == "itakura_saito")
+    assert_allclose(_pairwise(name, x, c), _expected(name, x, c), rtol=1e-10, atol=1e-12)
+
+
+def test_minkowski_matches_cdist():
+    x, c = _data(1)
+    assert_allclose(_pairwise("minkowski", x, c, p=3.0), cdist(x, c, "minkowski", p=3.0))
+    assert_allclose(_pairwise("minkowski", x, c), cdist(x, c))  # p defaults to 2
+    with pytest.raises(ValueError, match="p >= 1"):
+        _pairwise("minkowski", x, c, p=0.5)
+
+
+def test_mahalanobis_matches_cdist():
+    x, c = _data(2)
+    factors = _factors(3, 4)
+    got = _pairwise("mahalanobis", x, c, factors=factors)
+    for k in range(3):
+        precision = factors[k] @ factors[k].T
+        expected = cdist(x, c[k : k + 1], "mahalanobis", VI=precision)[:, 0] ** 2
+        assert_allclose(got[:, k], expected, rtol=1e-10)
+
+
+def test_toroidal_hand_computed():
+    x = np.array([[0.05, 0.5], [0.95, 0.1]])
+    c = np.array([[0.95, 0.5], [0.5, 0.5]])
+    # 0.05 and 0.95 are 0.1 apart across the boundary of the unit torus
+    expected = np.array([[0.1, 0.45], [np.hypot(0.0, 0.4), np.hypot(0.45, 0.4)]])
+    assert_allclose(_pairwise("toroidal", x, c), expected, rtol=1e-10)
+    # a period per feature; a period larger than the spread is plain euclidean
+    assert_allclose(_pairwise("toroidal", x, c, period=[10.0, 10.0]), cdist(x, c), rtol=1e-10)
+    assert_allclose(_pairwise("toroidal", x * 2, c * 2, period=2.0), expected * 2, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(DISSIMILARITIES))
+def test_gradcheck(name):
+    x, c = _data(3, n=4, k=2, d=3, positive=name == "itakura_saito")
+    params = {"factors": torch.from_numpy(_factors(2, 3)).requires_grad_()} if (
+        name == "mahalanobis") else {}
+    x = torch.from_numpy(x).requires_grad_()
+    c = torch.from_numpy(c).requires_grad_()
+    w = torch.from_numpy(np.random.RandomState(0).dirichlet(np.ones(2), size=4))
+    assert torch.autograd.gradcheck(
+        lambda x, c: pairwise_dissimilarity(name, x, c, **params), (x, c)
+    )
+    assert torch.autograd.gradcheck(
+        lambda x, c, w: assigned_dissimilarity(name, x, c, w, **params),
+        (x, c, w.requires_grad_()),
+    )
+
+
+@pytest.mark.parametrize("name", ["euclidean", "toroidal", "minkowski"])
+def test_gradient_is_finite_on_a_centre(name):
+    c = torch.tensor([[0.3, 0.7]], dtype=torch.float64, requires_grad=True)
+    d = pairwise_dissimilarity(name, c.detach().clone(), c)
+    d.sum().backward()
+    assert d.item() == 0.0 and torch.isfinite(c.grad).all()
+
+
+@pytest.mark.parametrize("name", sorted(DISSIMILARITIES))
+def test_assigned_with_one_hot_weights_is_pairwise(name):
+    x, c = _data(4, positive=name == "itakura_saito")
+    params = {"factors": _factors(3, 4)} if name == "mahalanobis" else {}
+    pairwise = _pairwise(name, x, c, **params)
+    labels = np.arange(len(x)) % 3
+    weights = torch.from_numpy(np.eye(3)[labels])
+    params = {k: torch.from_numpy(v) for k, v in params.items()}
+    got = assigned_dissimilarity(name, torch.from_numpy(x), torch.from_numpy(c), weights, **params)
+    assert_allclose(got.numpy(), pairwise[np.arange(len(x)), labels], rtol=1e-10, atol=1e-12)
+
+
+def test_assigned_mahalanobis_combines_the_matrices():
+    x, c = _data(5)
+    factors = _factors(3, 4)
+    w = np.random.RandomState(0).dirichlet(np.ones(3), size=len(x))
+    got = assigned_dissimilarity(
+        "mahalanobis", torch.from_numpy(x), torch.from_numpy(c), torch.from_numpy(w),
+        factors=torch.from_numpy(factors),
+    ).numpy()
+    precisions = factors @ np.swapaxes(factors, 1, 2)
+    for i in range(len(x)):
+        diff = x[i] - w[i] @ c
+        assert got[i] == pytest.approx(diff @ np.einsum("k,kab->ab", w[i], precisions) @ diff)
+
+
+def _l1(x, centers, scale=1.0):
+    return scale * (x.unsqueeze(1) - centers.unsqueeze(0)).abs().sum(-1)
+
+
+def test_user_callable():
+    x, c = _data(6)
+    assert_allclose(_pairwise(_l1, x, c, scale=2.0), 2 * cdist(x, c, "cityblock"))
+    w = torch.from_numpy(np.eye(3)[[0, 1, 2, 0, 1, 2]])
+    got = assigned_dissimilarity(_l1, torch.from_numpy(x), torch.from_numpy(c), w)
+    assert_allclose(got.numpy(), cdist(x, c, "cityblock")[np.arange(6), [0, 1, 2, 0, 1, 2]])
+
+
+def test_unknown_name():
+    with pytest.raises(ValueError, match="unknown dissimilarity 'hamming'"):
+        pairwise_dissimilarity("hamming", torch.zeros(1, 2), torch.zeros(1, 2))
+
+
+# ---------------------------------------------------------------- mixture module
+def test_mixture_assignment_and_loss_hand_computed():
+    mixture = DissimilarityMixture(1, 2, "sqeuclidean", alpha=2.0).double()
+    with torch.no_grad():
+        mixture.centers.copy_(torch.tensor([[0.0], [1.0]]))
+        mixture.mixing_logits.copy_(torch.log(torch.tensor([0.25, 0.75])))
+    h = torch.tensor([[0.25]], dtype=torch.float64)
+    logits = np.array([-2 * 0.0625 + np.log(0.25), -2 * 0.5625 + np.log(0.75)])
+    s = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    got = mixture(h)
+    assert_allclose(got.detach().numpy()[0], s)
+    theta = s @ np.array([0.0, 1.0])
+    expected = (0.25 - theta) ** 2 - s @ np.log([0.25, 0.75]) / 2.0
+    assert mixture.clustering_loss(h, got).item() == pytest.approx(expected)
+    assert mixture.log_mixing().exp().sum().item() == pytest.approx(1.0)
+
+
+def test_dmae_decodes_the_soft_assigned_centre():
+    torch.manual_seed(0)
+    module = DMAEModule(MLPAutoencoder(5, (8,), 2), DissimilarityMixture(2, 3, alpha=1.0))
+    x = torch.randn(4, 5)
+    h, s, x_hat = module(x)
+    assert_allclose(x_hat.detach(), module.autoencoder.decode(s @ module.mixture.centers).detach())
+    loss = DMAELoss(module.mixture, lambda_r=0.5, lambda_c=2.0)((h, s, x_hat), x, None)
+    expected = 2.0 * module.mixture.clustering_loss(h, s).mean() + 0.5 * ((x_hat - x) ** 2).mean()
+    assert loss.item() == pytest.approx(expected.item())
+
+
+# ---------------------------------------------------------------- augmentation
+def test_random_affine_identity_and_randomness():
+    x = torch.rand(5, 2 * 6 * 6, generator=torch.Generator().manual_seed(0))
+    same = random_affine(x, (2, 6, 6), max_rotation=0.0, max_shift=0.0)
+    assert_allclose(same.numpy(), x.numpy(), atol=1e-6)
+    a = random_affine(x, (2, 6, 6), generator=torch.Generator().manual_seed(1))
+    b = random_affine(x, (2, 6, 6), generator=torch.Generator().manual_seed(1))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.allclose(a, x)
+
+
+def test_random_affine_shifts_at_most_max_shift():
+    image = torch.zeros(1, 1, 10, 10)
+    image[0, 0, 4, 4] = 1.0
+    # no rotation, and at most 10% of 10 pixels of shift
+    out = random_affine(image.reshape(1, -1), (1, 10, 10), max_rotation=0.0, max_shift=0.1,
+                        generator=torch.Generator().manual_seed(0))
+    moved = out.reshape(10, 10)
+    assert moved.sum().item() == pytest.approx(1.0, abs=1e-5)  # bilinear weights sum to one
+    row, col = np.unravel_index(moved.argmax().item(), (10, 10))
+    assert abs(row - 4) <= 1 and abs(col - 4) <= 1  # moved by at most one pixel
+
+
+# ---------------------------------------------------------------- estimators
+def test_dmm_sqeuclidean_with_large_alpha_is_kmeans(blobs):
+    X, _ = blobs
+    dmm = DMM(3, dissimilarity="sqeuclidean", alpha=100.0, max_epochs=5, batch_size=16,
+              device="cpu", random_state=0).fit(X)
+    kmeans = KMeans(3, n_init=10, random_state=0).fit(X)
+    assert adjusted_rand_score(dmm.labels_, kmeans.labels_) == 1.0
+    assert_allclose(np.sort(dmm.cluster_centers_, axis=0),
+                    np.sort(kmeans.cluster_centers_, axis=0), atol=0.1)
+    assert_allclose(dmm.transform(X), cdist(X, dmm.cluster_centers_, "sqeuclidean"), rtol=1e-4)
+
+
+def test_dmm_toroidal_finds_blobs_that_wrap_around():
+    X, y = make_toroidal_blobs(300, 3, random_state=0)
+    dmm = DMM(3, dissimilarity="toroidal", alpha=100.0, max_epochs=5, device="cpu",
+              random_state=0).fit(X)
+    assert adjusted_rand_score(y, dmm.labels_) > 0.95
+    assert adjusted_rand_score(y, KMeans(3, n_init=10, random_state=0).fit_predict(X)) < 0.9
+
+
+def test_dmm_mahalanobis_attributes(blobs):
+    X, _ = blobs
+    dmm = DMM(3, dissimilarity="mahalanobis", max_epochs=2, batch_size=16, device="cpu",
+              random_state=0).fit(X)
+    assert dmm.precisions_.shape == dmm.covariances_.shape == (3, 5, 5)
+    assert np.all(np.linalg.eigvalsh(dmm.precisions_) > 0)
+    assert_allclose(dmm.covariances_ @ dmm.precisions_, np.broadcast_to(np.eye(5), (3, 5, 5)),
+                    atol=1e-6)
+    assert dmm.weights_.sum() == pytest.approx(1.0)
+    assert not hasattr(DMM(3, max_epochs=1, device="cpu").fit(X), "precisions_")
+
+
+@pytest.mark.parametrize("name", sorted(DISSIMILARITIES))
+def test_dmm_trains_with_every_dissimilarity(name, blobs):
+    X, _ = blobs
+    X = np.exp(X / 10) if name == "itakura_saito" else X
+    dmm = DMM(3, dissimilarity=name, max_epochs=2, batch_size=16, device="cpu",
+              random_state=0).fit(X)
+    assert np.all(np.isfinite(dmm.score_samples(X)))
+    assert all(np.isfinite(r["loss"]) for r in dmm.history_)
+
+
+def test_dmm_callable_dissimilarity(blobs):
+    X, _ = blobs
+    dmm = DMM(3, dissimilarity=_l1, dissimilarity_params={"scale": 0.5}, max_epochs=2,
+              batch_size=16, device="cpu", random_state=0).fit(X)
+    assert_allclose(dmm.transform(X), 0.5 * cdist(X, dmm.cluster_centers_, "cityblock"),
+                    rtol=1e-4)
+
+
+def _bad_shape(x, centers):
+    return x.sum(dim=1)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"dissimilarity": "itakura_saito"}, "itakura_saito' needs positive data"),
+        ({"dissimilarity": "euclidean", "dissimilarity_params": {"q": 1}},
+         "does not accept dissimilarity_params"),
+        ({"dissimilarity": "minkowski", "dissimilarity_params": {"p": 0.5}}, "p >= 1"),
+        ({"dissimilarity": "toroidal", "dissimilarity_params": {"period": [1.0, 2.0]}},
+         "one per feature"),
+        ({"dissimilarity": "toroidal", "dissimilarity_params": {"period": -1.0}}, "positive"),
+        ({"dissimilarity": "mahalanobis", "dissimilarity_params": {"p": 2}}, "takes no"),
+        ({"dissimilarity": _bad_shape}, r"shape \(n_samples, n_clusters\)"),
+        ({"dissimilarity": "hamming"}, "The 'dissimilarity' parameter"),
+        ({"alpha": 0.0}, "The 'alpha' parameter"),
+    ],
+)
+def test_dmm_bad_parameters(blobs, params, match):
+    X, _ = blobs
+    with pytest.raises(ValueError, match=match):
+        DMM(3, device="cpu", **params).fit(X)
+
+
+def test_ae_dmm_keeps_the_pretrained_encoder(blobs):
+    X, _ = blobs
+    frozen = DMAE(3, train_encoder=False, max_epochs=3, random_state=0, **FAST).fit(X)
+    aekmeans = AEKMeans(3, random_state=0, **FAST).fit(X)
+    assert_allclose(frozen.transform(X), aekmeans.transform(X), rtol=1e-6)
+    joint = DMAE(3, max_epochs=3, random_state=0, **FAST).fit(X)
+    assert not np.allclose(joint.transform(X), aekmeans.transform(X))
+    assert [r["phase"] for r in joint.history_] == ["pretrain"] * 3 + ["cluster"] * 3
+
+
+def test_dmae_augmentation_on_images():
+    X = load_digits().data[:120] / 16.0
+    params = {**FAST, "pretrain_epochs": 2}
+    model = DMAE(4, max_epochs=2, augment=True, input_shape=(1, 8, 8), random_state=0,
+                 **params).fit(X)
+    again = DMAE(4, max_epochs=2, augment=True, input_shape=(1, 8, 8), random_state=0,
+                 **params).fit(X)
+    plain = DMAE(4, max_epochs=2, random_state=0, **params).fit(X)
+    assert_array_equal(model.transform(X), again.transform(X))  # augmentation is seeded
+    assert not np.allclose(model.transform(X), plain.transform(X))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"augment": True}, r"augment=True needs input_shape"),
+        ({"input_shape": (1, 2, 2)}, r"input_shape=\(1, 2, 2\) holds 4 values per image, "
+                                     r"but X has n_features=5"),
+        ({"input_shape": (5, 1)}, "must be three positive integers"),
+        ({"dissimilarity": "itakura_saito"}, "use it with DMM"),
+        ({"lambda_r": -1.0}, "The 'lambda_r' parameter"),
+    ],
+)
+def test_dmae_bad_parameters(blobs, params, match):
+    X, _ = blobs
+    with pytest.raises(ValueError, match=match):
+        DMAE(3, **FAST, **params).fit(X)
