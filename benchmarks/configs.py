@@ -9,16 +9,54 @@ of optimizer steps).
 """
 
 #: Number of classes of each data set (the ``n_clusters`` every model is given).
-N_CLUSTERS = {"digits": 10, "mnist": 10, "fashion_mnist": 10, "usps": 10, "mnist_usps": 10}
+N_CLUSTERS = {
+    "digits": 10, "mnist": 10, "fashion_mnist": 10, "usps": 10, "mnist_usps": 10,
+    "pinwheel": 5, "toroidal": 4, "moons": 2, "circles": 2,
+}
+
+
+def _synthetic(name):
+    from sklearn.datasets import make_circles, make_moons
+
+    from skdeepcluster.datasets import make_pinwheel, make_toroidal_blobs
+
+    return {
+        "pinwheel": lambda: make_pinwheel(1000, 5, random_state=0),
+        "toroidal": lambda: make_toroidal_blobs(1000, 4, random_state=0),
+        "moons": lambda: make_moons(1000, noise=0.1, random_state=0),
+        "circles": lambda: make_circles(1000, noise=0.1, factor=0.1, random_state=0),
+    }[name]()
+
+
+#: The synthetic data sets of the DMAE paper (Table 2): 1,000 samples, generated once
+#: (seed 0) so that the seeds of a run vary the model only, as in the paper.
+SYNTHETIC = {name: (lambda name=name: _synthetic(name))
+             for name in ("pinwheel", "toroidal", "moons", "circles")}
+
+#: Named variants of an estimator: ``name -> (estimator class name, parameters)``.
+VARIANTS = {
+    "AE+DMM": ("DMAE", {"train_encoder": False}),
+    # The DMAE paper's best setting on images: mahalanobis, augmented training images
+    # (``input_shape`` comes with the data set below), and its AE+DMM ablation.
+    "DMAE-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True}),
+    "AE+DMM-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
+                              "train_encoder": False}),
+}
 
 #: Reference models, always in the table.
 REFERENCES = ("KMeans", "GaussianMixture")
 
-_DEEP_DEFAULTS = {"AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}}
+_DEEP_DEFAULTS = {
+    "AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}, "DMM": {}, "DMAE": {},
+    "AE+DMM": {},
+}
+_IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
+                 "usps": (1, 16, 16)}
 
 # About 10,000 to 70,000 samples: 50 pretraining epochs are 1,800 to 14,000 optimizer steps,
 # as many as or more than 200 epochs of a few thousand samples.
 _LARGE = {name: {"pretrain_epochs": 50} for name in _DEEP_DEFAULTS}
+_LARGE.pop("DMM")  # no pretraining
 
 MODEL_PARAMS = {
     "digits": {"GaussianMixture": {"covariance_type": "full"}, **_DEEP_DEFAULTS},
@@ -29,3 +67,24 @@ MODEL_PARAMS = {
     "usps": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "mnist_usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
 }
+
+# The DMAE paper's synthetic settings (Sect. 4.1.2, and its reference code for the choice of
+# dissimilarity per data set): batch 32; pinwheel with the mahalanobis and toroidal with the
+# toroidal dissimilarity on the raw 2-D points (the shallow model); moons and circles with a
+# 2-256-256-100 autoencoder. Epochs are within the paper's range [40, 250].
+_SHALLOW = {"max_epochs": 40, "batch_size": 32}
+_DEEP_2D = {"hidden_dims": (256, 256), "latent_dim": 100, "pretrain_epochs": 100,
+            "max_epochs": 100, "batch_size": 32}
+for _name, _shape in _IMAGE_SHAPES.items():
+    _base = MODEL_PARAMS[_name].get("DMAE", {})
+    for _variant in ("DMAE-paper", "AE+DMM-paper"):
+        MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}
+
+MODEL_PARAMS.update({
+    "pinwheel": {"GaussianMixture": {"covariance_type": "full"},
+                 "DMM": {**_SHALLOW, "dissimilarity": "mahalanobis"}},
+    "toroidal": {"GaussianMixture": {"covariance_type": "full"},
+                 "DMM": {**_SHALLOW, "dissimilarity": "toroidal"}},
+    "moons": {"GaussianMixture": {"covariance_type": "full"}, "DMAE": _DEEP_2D},
+    "circles": {"GaussianMixture": {"covariance_type": "full"}, "DMAE": _DEEP_2D},
+})

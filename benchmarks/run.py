@@ -31,9 +31,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from configs import MODEL_PARAMS, N_CLUSTERS, REFERENCES  # noqa: E402
+from configs import MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS  # noqa: E402
 
-DEEP_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN")
+DEEP_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", *VARIANTS)
+#: What runs when --models is not given (the main job).
+DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMAE")
 COLUMNS = [
     "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",
     "epoch_seconds", "n_epochs", "epoch_scale", "peak_host_mb", "peak_device_mb", "device",
@@ -67,6 +69,8 @@ def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
         return KMeans(n_clusters, n_init=10, random_state=seed, **params)
     if name == "GaussianMixture":
         return GaussianMixture(n_clusters, random_state=seed, **params)
+    name, variant_params = VARIANTS.get(name, (name, {}))
+    params = {**variant_params, **params}
     model = getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
     return model.set_params(**{
         key: max(1, round(value * epoch_scale))
@@ -80,6 +84,8 @@ def load(dataset, data_dir, subset, seed=0):
 
     from skdeepcluster.datasets import load_benchmark
 
+    if dataset in SYNTHETIC:
+        return SYNTHETIC[dataset]()
     X, y = load_benchmark(dataset, data_home=data_dir)
     if subset and subset < len(X):
         X, _, y, _ = train_test_split(X, y, train_size=subset, stratify=y, random_state=seed)
@@ -134,6 +140,8 @@ def _plot(model, X, labels, history, prefix):
     ax.set_title(f"{prefix.name}: code (PCA), coloured by cluster")
     fig.savefig(f"{prefix}-code.png", dpi=100, bbox_inches="tight")
     plt.close(fig)
+    if X.shape[1] == 2:
+        _plot_regions(model, X, labels, prefix, plt)
     if history:
         fig, ax = plt.subplots(figsize=(6, 4))
         for phase in dict.fromkeys(r["phase"] for r in history):
@@ -143,6 +151,23 @@ def _plot(model, X, labels, history, prefix):
         ax.legend()
         fig.savefig(f"{prefix}-loss.png", dpi=100, bbox_inches="tight")
         plt.close(fig)
+
+
+def _plot_regions(model, X, labels, prefix, plt):
+    """Cluster regions of a model on 2-D data (the DMAE paper's Fig. 2)."""
+    import numpy as np
+
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = 0.05 * (high - low)
+    xx, yy = np.meshgrid(*(np.linspace(lo - p, hi + p, 256) for lo, hi, p in zip(low, high, pad)))
+    regions = model.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    colours = {"cmap": "tab10", "vmin": 0, "vmax": 9}
+    ax.pcolormesh(xx, yy, regions, alpha=0.3, shading="auto", **colours)
+    ax.scatter(X[:, 0], X[:, 1], c=labels, s=3, **colours)
+    ax.set_title(f"{prefix.name}: cluster regions")
+    fig.savefig(f"{prefix}-regions.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 def summarize(rows):
@@ -175,7 +200,7 @@ def summarize(rows):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits"], choices=sorted(N_CLUSTERS))
-    parser.add_argument("--models", nargs="+", default=list(DEEP_MODELS),
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS),
                         help="deep models to run; KMeans and GaussianMixture always run")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
     parser.add_argument("--device", default="auto")

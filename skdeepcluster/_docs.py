@@ -67,11 +67,19 @@ _SHARED = {
         Parameters of the dissimilarity: ``{"p": 3}`` for minkowski, ``{"period": 2.0}``
         (a float, or one per feature) for toroidal, whose default period is 1 (the unit
         torus of :func:`~skdeepcluster.datasets.make_toroidal_blobs`).""",
+    "alpha": """alpha : float or "auto", default="auto"
+        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``; its scale
+        is that of ``1 / d``. ``"auto"`` is 1000 over the mean dissimilarity of the samples
+        to their nearest initial centre, whatever the units: nearly hard assignments, as
+        the reference code's ``alpha=1000``, which keep the training loss a tight bound.
+        Smaller values give softer :meth:`predict_proba`. The value used is ``alpha_``.""",
     "mixture_init": """n_init : int, default=10
         Initialisations of the clusters (k-means runs for euclidean, sqeuclidean and
         mahalanobis, k-means++ seedings under the dissimilarity otherwise); the one of
         lowest cost is kept, never chosen with labels.""",
-    "mixture_attributes": """cluster_centers_ : ndarray of shape (n_clusters, n_dims)
+    "mixture_attributes": """alpha_ : float
+        The inverse temperature used (``alpha``, resolved when ``"auto"``).
+    cluster_centers_ : ndarray of shape (n_clusters, n_dims)
         Trained centres ``theta_k`` (``n_dims`` is the width of the space clustered).
     weights_ : ndarray of shape (n_clusters,)
         Trained mixing weights ``pi_k = exp(phi_k)``.

@@ -2,6 +2,8 @@
 
 from numbers import Integral, Real
 
+import dataclasses
+
 import numpy as np
 import torch
 from sklearn.cluster import KMeans
@@ -18,6 +20,10 @@ from ._baselines import _sub_seed
 #: Dissimilarities whose clusters k-means initialises (centres, and covariances for
 #: mahalanobis); the others are seeded k-means++-style under the dissimilarity itself.
 _KMEANS_INIT = {"euclidean", "sqeuclidean", "mahalanobis"}
+
+#: ``alpha="auto"`` is this many times the inverse of the mean dissimilarity of the samples
+#: to their nearest initial centre (the reference code's alpha=1000 for codes of unit scale).
+AUTO_ALPHA = 1000.0
 
 
 # ---------------------------------------------------------------- initialisation
@@ -70,6 +76,31 @@ def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng):
     return centers, factors
 
 
+def _resolve_alpha(alpha, H, centers, factors, dissimilarity, params):
+    """``alpha``, or for ``"auto"`` ``AUTO_ALPHA`` over the mean dissimilarity of a sample to
+    its nearest centre.
+
+    ``alpha * d`` is then about a thousand for a typical sample and its own cluster,
+    whatever the units of the data and the dissimilarity: the assignments are nearly hard
+    except close to a boundary, so that the bound ``d(h, theta~)`` that the loss minimises
+    stays close to the expected dissimilarity it bounds. With soft assignments a deep
+    encoder drives the bound to zero by moving the codes to where ``theta~`` is, between
+    the centres, and the clusters merge (measured: ``BENCHMARKS.md``).
+    """
+    if alpha != "auto":
+        return float(alpha)
+    if factors is not None:
+        params = {**params, "factors": torch.as_tensor(factors)}
+    H_t, C_t = torch.as_tensor(H, dtype=torch.float64), torch.as_tensor(centers)
+    nearest = torch.cat([
+        pairwise_dissimilarity(dissimilarity, chunk, C_t, **params).min(dim=1).values
+        for chunk in H_t.split(4096)
+    ])
+    # dissimilarities that go negative (dot) are measured from their minimum
+    scale = float((nearest - min(float(nearest.min()), 0.0)).mean())
+    return AUTO_ALPHA / scale if np.isfinite(scale) and scale > 0 else AUTO_ALPHA
+
+
 def _check_dissimilarity(estimator, n_features):
     """Validate ``dissimilarity`` with ``dissimilarity_params`` on a dummy evaluation."""
     params = estimator.dissimilarity_params or {}
@@ -109,7 +140,7 @@ def _check_dissimilarity(estimator, n_features):
 _MIXTURE_CONSTRAINTS = {
     "dissimilarity": [StrOptions(set(DISSIMILARITIES)), callable],
     "dissimilarity_params": [dict, None],
-    "alpha": [Interval(Real, 0, None, closed="neither")],
+    "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     "max_epochs": [Interval(Integral, 0, None, closed="left")],
     "n_init": [Interval(Integral, 1, None, closed="left")],
 }
@@ -120,8 +151,7 @@ class _MixtureClusterer:
 
     def _new_mixture(self, n_features):
         return DissimilarityMixture(
-            n_features, self.n_clusters, self.dissimilarity, alpha=self.alpha,
-            params=self.dissimilarity_params,
+            n_features, self.n_clusters, self.dissimilarity, params=self.dissimilarity_params,
         )
 
     def _init_mixture(self, H, rng):
@@ -131,6 +161,10 @@ class _MixtureClusterer:
             self.n_init, rng,
         )
         mixture = self._mixture
+        self.alpha_ = _resolve_alpha(
+            self.alpha, H, centers, factors, self.dissimilarity, self.dissimilarity_params or {}
+        )
+        mixture.alpha = self.alpha_
         with torch.no_grad():
             mixture.centers.copy_(torch.as_tensor(centers))
             mixture.mixing_logits.zero_()
@@ -180,9 +214,7 @@ class DMM(_MixtureClusterer, BaseDeepClusterer):
     ----------
     {n_clusters}
     {mixture}
-    alpha : float, default=1.0
-        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``. Large
-        values give nearly hard assignments; it scales with the dissimilarity's units.
+    {alpha}
     max_epochs : int, default=100
         Training epochs.
     {training}
@@ -211,8 +243,7 @@ class DMM(_MixtureClusterer, BaseDeepClusterer):
     >>> from skdeepcluster import DMM
     >>> from skdeepcluster.datasets import make_toroidal_blobs
     >>> X, y = make_toroidal_blobs(200, n_clusters=3, random_state=0)
-    >>> model = DMM(3, dissimilarity="toroidal", alpha=100.0, max_epochs=5,
-    ...             random_state=0).fit(X)
+    >>> model = DMM(3, dissimilarity="toroidal", max_epochs=5, random_state=0).fit(X)
     >>> model.transform(X).shape
     (200, 3)
     """
@@ -222,9 +253,9 @@ class DMM(_MixtureClusterer, BaseDeepClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, dissimilarity="euclidean", dissimilarity_params=None, alpha=1.0,
-        max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
-        callbacks=None, n_init=10,
+        self, n_clusters=8, *, dissimilarity="euclidean", dissimilarity_params=None,
+        alpha="auto", max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None,
+        verbose=0, callbacks=None, n_init=10,
     ):
         self.n_clusters = n_clusters
         self.dissimilarity = dissimilarity
@@ -307,13 +338,15 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     {training}
     {ae_options}
     {mixture}
-    alpha : float, default=1.0
-        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``. Large
-        values give nearly hard assignments; it scales with the dissimilarity's units.
+    {alpha}
     lambda_r : float, default=1.0
         Weight of the reconstruction loss (mean over the elements of the batch).
     lambda_c : float, default=1.0
         Weight of the clustering loss (mean over the samples of the batch).
+    cluster_lr : float or None, default=1e-4
+        Adam learning rate of the end-to-end phase (None: ``lr``). Ten times below the
+        pretraining rate: at ``lr`` the end-to-end phase undoes the pretrained clusters
+        (the reference code uses 1e-5).
     train_encoder : bool, default=True
         False keeps the pretrained autoencoder fixed and trains only the mixture on its
         code (AE+DMM).
@@ -362,6 +395,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         **_MIXTURE_CONSTRAINTS,
         "lambda_r": [Interval(Real, 0, None, closed="left")],
         "lambda_c": [Interval(Real, 0, None, closed="left")],
+        "cluster_lr": [Interval(Real, 0, None, closed="neither"), None],
         "train_encoder": ["boolean"],
         "augment": ["boolean"],
         "input_shape": [tuple, list, None],
@@ -371,9 +405,9 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
-        dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha=1.0,
-        lambda_r=1.0, lambda_c=1.0, train_encoder=True, n_init=10, augment=False,
-        input_shape=None,
+        dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
+        lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
+        augment=False, input_shape=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -388,6 +422,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.alpha = alpha
         self.lambda_r = lambda_r
         self.lambda_c = lambda_c
+        self.cluster_lr = cluster_lr
         self.train_encoder = train_encoder
         self.n_init = n_init
         self.augment = augment
@@ -437,6 +472,8 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self._init_mixture(self._code64(X), rng)
 
     def _fine_tune(self, X, config, generator):
+        if self.cluster_lr is not None:
+            config = dataclasses.replace(config, lr=self.cluster_lr)
         if self.train_encoder:
             criterion = DMAELoss(self._mixture, self.lambda_r, self.lambda_c, self.reconstruction)
             history = train_module(

@@ -69,12 +69,17 @@ class DissimilarityMixture(nn.Module):
         """Per-sample loss ``d(h, theta~) - phi~ / alpha`` (Eqs. 12 and 18), shape (n_samples,).
 
         The negative of the lower bound on the complete log-likelihood, divided by
-        ``alpha`` as in the reference code.
+        ``alpha`` as in the reference code. In the mixing term ``phi~ = s @ phi`` the
+        assignments ``s`` are held fixed (no gradient), as in EM's M-step, whose update of
+        the weights is then their mean assignment. Left free, that term would reward
+        assigning every sample to the heaviest cluster (its minimum over ``s`` is the
+        entropy of the weights), which empties the other clusters when ``alpha * d`` is
+        small.
         """
         distortion = assigned_dissimilarity(
             self.dissimilarity, h, self.centers, s, **self._params()
         )
-        return distortion - s @ self.log_mixing() / self.alpha
+        return distortion - s.detach() @ self.log_mixing() / self.alpha
 
 
 class MixtureLoss(nn.Module):
