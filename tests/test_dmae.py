@@ -327,3 +327,22 @@ def test_dmae_bad_parameters(blobs, params, match):
     X, _ = blobs
     with pytest.raises(ValueError, match=match):
         DMAE(3, **FAST, **params).fit(X)
+
+
+def test_alpha_auto_is_scale_free(blobs):
+    X, _ = blobs
+    small = DMM(3, max_epochs=2, batch_size=16, device="cpu", random_state=0).fit(X)
+    large = DMM(3, max_epochs=2, batch_size=16, device="cpu", random_state=0).fit(10 * X)
+    assert_array_equal(small.labels_, large.labels_)
+    assert large.alpha_ == pytest.approx(small.alpha_ / 10)
+    fixed = DMM(3, alpha=2.5, max_epochs=1, device="cpu", random_state=0).fit(X)
+    assert fixed.alpha_ == 2.5 and fixed.module_.alpha == 2.5
+
+
+def test_cluster_lr_sets_the_end_to_end_rate(blobs):
+    X, _ = blobs
+    start = AEKMeans(3, random_state=0, **FAST).fit(X)
+    still = DMAE(3, cluster_lr=1e-12, max_epochs=2, random_state=0, **FAST).fit(X)
+    assert_allclose(still.cluster_centers_, start.cluster_centers_, atol=1e-5)
+    moved = DMAE(3, cluster_lr=1e-2, max_epochs=2, random_state=0, **FAST).fit(X)
+    assert not np.allclose(moved.cluster_centers_, start.cluster_centers_, atol=1e-3)
