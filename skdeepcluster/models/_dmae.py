@@ -27,6 +27,14 @@ AUTO_ALPHA = 1000.0
 
 
 # ---------------------------------------------------------------- initialisation
+def _to_centers(H, centers, dissimilarity, params, chunk=4096):
+    """Dissimilarity of every row of ``H`` to ``centers``, in row chunks (bounded memory)."""
+    H_t, C_t = torch.as_tensor(H, dtype=torch.float64), torch.as_tensor(centers)
+    return torch.cat([
+        pairwise_dissimilarity(dissimilarity, part, C_t, **params) for part in H_t.split(chunk)
+    ])
+
+
 def _seed_plus_plus(H, n_clusters, dissimilarity, params, rng):
     """k-means++ seeding under ``dissimilarity``: centres drawn from the rows of ``H``.
 
@@ -34,15 +42,14 @@ def _seed_plus_plus(H, n_clusters, dissimilarity, params, rng):
     proportional to the squared dissimilarity (shifted to be non-negative) of a row to its
     nearest centre so far. Returns the centres and the sum of nearest dissimilarities.
     """
-    H_t = torch.as_tensor(H, dtype=torch.float64)
     index = [rng.randint(len(H))]
-    nearest = pairwise_dissimilarity(dissimilarity, H_t, H_t[index], **params)[:, 0]
+    nearest = _to_centers(H, H[index], dissimilarity, params)[:, 0]
     for _ in range(1, n_clusters):
         weight = (nearest - nearest.min()).pow(2).numpy()
         total = weight.sum()
         p = weight / total if total > 0 and np.isfinite(total) else None
         index.append(rng.choice(len(H), p=p))
-        new = pairwise_dissimilarity(dissimilarity, H_t, H_t[index[-1:]], **params)[:, 0]
+        new = _to_centers(H, H[index[-1:]], dissimilarity, params)[:, 0]
         nearest = torch.minimum(nearest, new)
     return H[index], float(nearest.sum())
 
@@ -91,11 +98,7 @@ def _resolve_alpha(alpha, H, centers, factors, dissimilarity, params):
         return float(alpha)
     if factors is not None:
         params = {**params, "factors": torch.as_tensor(factors)}
-    H_t, C_t = torch.as_tensor(H, dtype=torch.float64), torch.as_tensor(centers)
-    nearest = torch.cat([
-        pairwise_dissimilarity(dissimilarity, chunk, C_t, **params).min(dim=1).values
-        for chunk in H_t.split(4096)
-    ])
+    nearest = _to_centers(H, centers, dissimilarity, params).min(dim=1).values
     # dissimilarities that go negative (dot) are measured from their minimum
     scale = float((nearest - min(float(nearest.min()), 0.0)).mean())
     return AUTO_ALPHA / scale if np.isfinite(scale) and scale > 0 else AUTO_ALPHA
