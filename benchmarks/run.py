@@ -35,7 +35,7 @@ from configs import MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS  #
 
 DEEP_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", *VARIANTS)
 #: What runs when --models is not given (the main job).
-DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMAE")
+DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE")
 COLUMNS = [
     "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",
     "epoch_seconds", "n_epochs", "epoch_scale", "peak_host_mb", "peak_device_mb", "device",
