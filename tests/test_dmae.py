@@ -181,6 +181,27 @@ def test_mixture_assignment_and_loss_hand_computed():
     assert mixture.log_mixing().exp().sum().item() == pytest.approx(1.0)
 
 
+def test_mahalanobis_mixture_with_alpha_half_is_a_gaussian_mixture():
+    from scipy.stats import multivariate_normal
+
+    x, c = _data(7, n=8, k=3, d=2)
+    factors = _factors(3, 2, seed=3)
+    weights = np.array([0.2, 0.3, 0.5])
+    mixture = DissimilarityMixture(2, 3, "mahalanobis", alpha=0.5).double()
+    with torch.no_grad():
+        mixture.centers.copy_(torch.from_numpy(c))
+        mixture.factors.copy_(torch.from_numpy(factors))
+        mixture.mixing_logits.copy_(torch.from_numpy(np.log(weights)))
+    s = mixture(torch.from_numpy(x)).detach().numpy()
+    covariances = np.linalg.inv(factors @ np.swapaxes(factors, 1, 2))
+    log_joint = np.column_stack([
+        np.log(w) + multivariate_normal(mu, cov).logpdf(x)
+        for w, mu, cov in zip(weights, c, covariances)
+    ])
+    assert_allclose(s, np.exp(log_joint - log_joint.max(1, keepdims=True)) / np.exp(
+        log_joint - log_joint.max(1, keepdims=True)).sum(1, keepdims=True), rtol=1e-10)
+
+
 def test_dmae_decodes_the_soft_assigned_centre():
     torch.manual_seed(0)
     module = DMAEModule(MLPAutoencoder(5, (8,), 2), DissimilarityMixture(2, 3, alpha=1.0))

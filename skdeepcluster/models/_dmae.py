@@ -355,10 +355,11 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         code (AE+DMM).
     {mixture_init}
     augment : bool, default=False
-        Train on randomly transformed images: each training batch is rotated by up to 10
-        degrees and shifted by up to 10% of the image size, freshly drawn at every step
-        (the augmentation of the paper), in pretraining and end-to-end training. Needs
-        ``input_shape``; never applied at inference.
+        Pretrain the autoencoder on randomly transformed images: each training batch is
+        rotated by up to 10 degrees and shifted by up to 10% of the image size, freshly
+        drawn at every step (the augmentation of the paper, which applies it to the
+        autoencoder's training). Needs ``input_shape``; the end-to-end phase and inference
+        see the images as they are.
     input_shape : tuple of int or None, default=None
         ``(C, H, W)`` of the images that the rows of ``X`` flatten (channel first), for
         ``augment``.
@@ -481,7 +482,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
             criterion = DMAELoss(self._mixture, self.lambda_r, self.lambda_c, self.reconstruction)
             history = train_module(
                 self.module_, X, criterion, phase="cluster", max_epochs=self.max_epochs,
-                config=config, generator=generator, batch_transform=self._batch_transform(),
+                config=config, generator=generator,
             )
         else:
             H = torch.from_numpy(self._transform(X.numpy()))

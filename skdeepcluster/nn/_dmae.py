@@ -11,8 +11,8 @@ class DissimilarityMixture(nn.Module):
 
     The soft assignment of a sample ``h`` is ``s = softmax(-alpha * d(h, theta) + phi)``
     (Lara and Gonzalez, Eq. 15), with ``theta_k`` the cluster parameters (a centre, plus an
-    inverse-covariance factor for mahalanobis) and ``phi = log(pi)`` the log mixing
-    weights. The DM decoder turns ``s`` back into the soft-assigned parameters
+    inverse-covariance factor for mahalanobis) and ``phi_k = log(pi_k * b_k)``: the log
+    mixing weight plus, for mahalanobis, the log normaliser of the cluster's likelihood. The DM decoder turns ``s`` back into the soft-assigned parameters
     ``theta~ = sum_k s_k theta_k`` (Eq. 16).
 
     Parameters
@@ -54,8 +54,24 @@ class DissimilarityMixture(nn.Module):
         return self.params
 
     def log_mixing(self):
-        """``phi``: log mixing weights, shape (n_clusters,)."""
+        """Log mixing weights ``log(pi)``, shape (n_clusters,)."""
         return torch.log_softmax(self.mixing_logits, dim=0)
+
+    def log_normalizer(self):
+        """``log(b_k)`` up to a constant, shape (n_clusters,): zero but for mahalanobis.
+
+        The likelihood ``exp(-alpha * d(x, theta_k)) * b_k`` integrates to one for
+        ``b_k`` proportional to ``det(A_k) ** 0.5`` with the mahalanobis dissimilarity.
+        Without it the loss would fall by shrinking every ``A_k`` towards zero, which makes
+        all distances vanish and the clusters merge.
+        """
+        if self.dissimilarity != "mahalanobis":
+            return self.mixing_logits.new_zeros(self.mixing_logits.shape)
+        return torch.linalg.slogdet(self.factors).logabsdet
+
+    def phi(self):
+        """``phi_k = log(pi_k * b_k)`` (Eq. 3), shape (n_clusters,)."""
+        return self.log_mixing() + self.log_normalizer()
 
     def distances(self, h):
         """Dissimilarity of each sample to each cluster, shape (n_samples, n_clusters)."""
@@ -63,13 +79,13 @@ class DissimilarityMixture(nn.Module):
 
     def forward(self, h):
         """Soft assignments ``s`` of a batch, shape (n_samples, n_clusters)."""
-        return torch.softmax(-self.alpha * self.distances(h) + self.log_mixing(), dim=1)
+        return torch.softmax(-self.alpha * self.distances(h) + self.phi(), dim=1)
 
     def clustering_loss(self, h, s):
         """Per-sample loss ``d(h, theta~) - phi~ / alpha`` (Eqs. 12 and 18), shape (n_samples,).
 
         The negative of the lower bound on the complete log-likelihood, divided by
-        ``alpha`` as in the reference code. In the mixing term ``phi~ = s @ phi`` the
+        ``alpha`` as in the reference code. In the term ``phi~ = s @ phi`` the
         assignments ``s`` are held fixed (no gradient), as in EM's M-step, whose update of
         the weights is then their mean assignment. Left free, that term would reward
         assigning every sample to the heaviest cluster (its minimum over ``s`` is the
@@ -79,7 +95,7 @@ class DissimilarityMixture(nn.Module):
         distortion = assigned_dissimilarity(
             self.dissimilarity, h, self.centers, s, **self._params()
         )
-        return distortion - s.detach() @ self.log_mixing() / self.alpha
+        return distortion - s.detach() @ self.phi() / self.alpha
 
 
 class MixtureLoss(nn.Module):
