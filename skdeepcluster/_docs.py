@@ -68,8 +68,9 @@ _SHARED = {
         (a float, or one per feature) for toroidal, whose default period is 1 (the unit
         torus of :func:`~skdeepcluster.datasets.make_toroidal_blobs`).""",
     "alpha": """alpha : float or "auto", default="auto"
-        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))``; its scale
-        is that of ``1 / d``. ``"auto"`` is 1000 over the mean dissimilarity of the samples
+        Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))`` (for
+        mahalanobis plus ``0.5 * log(det(precisions_))``, the likelihood's normaliser);
+        its scale is that of ``1 / d``. ``"auto"`` is 1000 over the mean dissimilarity of the samples
         to their nearest initial centre, whatever the units: nearly hard assignments, as
         the reference code's ``alpha=1000``, which keep the training loss a tight bound.
         Smaller values give softer :meth:`predict_proba`. The value used is ``alpha_``.""",
