@@ -294,7 +294,8 @@ def _bad_shape(x, centers):
     [
         ({"dissimilarity": "itakura_saito"}, "itakura_saito' needs positive data"),
         ({"dissimilarity": "euclidean", "dissimilarity_params": {"q": 1}},
-         "does not accept dissimilarity_params"),
+         "cannot be evaluated with dissimilarity_params"),
+        ({"dissimilarity": "minkowski", "dissimilarity_params": {"p": "two"}}, "a number p >= 1"),
         ({"dissimilarity": "minkowski", "dissimilarity_params": {"p": 0.5}}, "p >= 1"),
         ({"dissimilarity": "toroidal", "dissimilarity_params": {"period": [1.0, 2.0]}},
          "one per feature"),

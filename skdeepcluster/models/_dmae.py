@@ -1,8 +1,7 @@
 """DMM and DMAE: mixtures of any convex dissimilarity, on the data or on a learned code."""
 
-from numbers import Integral, Real
-
 import dataclasses
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -92,7 +91,7 @@ def _resolve_alpha(alpha, H, centers, factors, dissimilarity, params):
     except close to a boundary, so that the bound ``d(h, theta~)`` that the loss minimises
     stays close to the expected dissimilarity it bounds. With soft assignments a deep
     encoder drives the bound to zero by moving the codes to where ``theta~`` is, between
-    the centres, and the clusters merge (measured: ``BENCHMARKS.md``).
+    the centres, and the clusters merge (measured: ``BENCHMARKS.md``, section 7.2).
     """
     if alpha != "auto":
         return float(alpha)
@@ -112,9 +111,10 @@ def _check_dissimilarity(estimator, n_features):
             f"dissimilarity='mahalanobis' learns its matrices and takes no "
             f"dissimilarity_params, got {params!r}"
         )
-    if estimator.dissimilarity == "minkowski" and params.get("p", 2.0) < 1:
+    p = params.get("p", 2.0)
+    if estimator.dissimilarity == "minkowski" and not (isinstance(p, Real) and p >= 1):
         raise ValueError(
-            f"dissimilarity_params={params!r}: minkowski needs p >= 1 to be convex"
+            f"dissimilarity_params={params!r}: minkowski needs a number p >= 1 to be convex"
         )
     period = params.get("period")
     if estimator.dissimilarity == "toroidal" and period is not None:
@@ -128,9 +128,9 @@ def _check_dissimilarity(estimator, n_features):
     mixture = DissimilarityMixture(n_features, 1, estimator.dissimilarity, params=params)
     try:
         d = mixture.distances(torch.ones(2, n_features))
-    except TypeError as exc:
+    except (TypeError, ValueError, RuntimeError, IndexError) as exc:
         raise ValueError(
-            f"dissimilarity={estimator.dissimilarity!r} does not accept "
+            f"dissimilarity={estimator.dissimilarity!r} cannot be evaluated with "
             f"dissimilarity_params={params!r}: {exc}"
         ) from None
     if not (isinstance(d, torch.Tensor) and tuple(d.shape) == (2, 1)):
