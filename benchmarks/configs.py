@@ -15,23 +15,25 @@ N_CLUSTERS = {
 }
 
 
-def _synthetic(name):
+#: The synthetic data sets of the DMAE paper (Table 2): 1,000 samples, generated once
+#: (seed 0) so that the seeds of a run vary the model only, as in the paper.
+SYNTHETIC = ("pinwheel", "toroidal", "moons", "circles")
+
+
+def make_synthetic(name):
+    """``(X, y)`` of the synthetic data set ``name`` (one of :data:`SYNTHETIC`)."""
     from sklearn.datasets import make_circles, make_moons
 
     from skdeepcluster.datasets import make_pinwheel, make_toroidal_blobs
 
-    return {
-        "pinwheel": lambda: make_pinwheel(1000, 5, random_state=0),
-        "toroidal": lambda: make_toroidal_blobs(1000, 4, random_state=0),
-        "moons": lambda: make_moons(1000, noise=0.1, random_state=0),
-        "circles": lambda: make_circles(1000, noise=0.1, factor=0.1, random_state=0),
-    }[name]()
+    if name == "pinwheel":
+        return make_pinwheel(1000, 5, random_state=0)
+    if name == "toroidal":
+        return make_toroidal_blobs(1000, 4, random_state=0)
+    if name == "moons":
+        return make_moons(1000, noise=0.1, random_state=0)
+    return make_circles(1000, noise=0.1, factor=0.1, random_state=0)
 
-
-#: The synthetic data sets of the DMAE paper (Table 2): 1,000 samples, generated once
-#: (seed 0) so that the seeds of a run vary the model only, as in the paper.
-SYNTHETIC = {name: (lambda name=name: _synthetic(name))
-             for name in ("pinwheel", "toroidal", "moons", "circles")}
 
 #: Named variants of an estimator: ``name -> (estimator class name, parameters)``.
 VARIANTS = {

@@ -31,7 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from configs import MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS  # noqa: E402
+from configs import (  # noqa: E402
+    MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic,
+)
 
 DEEP_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", *VARIANTS)
 #: What runs when --models is not given (the main job).
@@ -85,7 +87,7 @@ def load(dataset, data_dir, subset, seed=0):
     from skdeepcluster.datasets import load_benchmark
 
     if dataset in SYNTHETIC:
-        return SYNTHETIC[dataset]()
+        return make_synthetic(dataset)
     X, y = load_benchmark(dataset, data_home=data_dir)
     if subset and subset < len(X):
         X, _, y, _ = train_test_split(X, y, train_size=subset, stratify=y, random_state=seed)

@@ -18,8 +18,12 @@ def squared_euclidean(x, centers):
         ``|x|^2 - 2 x.c + |c|^2`` expansion) so that it is exact for points on a centre
         and never negative. Memory is O(n_samples * n_clusters * n_features).
     """
-    diff = x.unsqueeze(1) - centers.unsqueeze(0)
-    return diff.pow(2).sum(dim=-1)
+    return _sqeuclidean(x.unsqueeze(1), centers.unsqueeze(0))
+
+
+def _sqeuclidean(x, c):
+    """``||x - c||^2`` over the last axis of broadcastable tensors."""
+    return (x - c).pow(2).sum(dim=-1)
 
 
 def student_t_assignment(x, centers, dof=1.0):

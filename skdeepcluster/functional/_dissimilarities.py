@@ -16,7 +16,7 @@ in time.
 import torch
 import torch.nn.functional as F
 
-from ._assignment import squared_euclidean
+from ._assignment import _sqeuclidean, squared_euclidean
 
 __all__ = [
     "DISSIMILARITIES",
@@ -47,10 +47,6 @@ def _safe_root(value, p=2.0):
 
 
 # ---------------------------------------------------------------- element-wise cores
-def _sqeuclidean(x, c):
-    return (x - c).pow(2).sum(dim=-1)
-
-
 def _euclidean(x, c):
     return _safe_root(_sqeuclidean(x, c))
 

@@ -184,16 +184,15 @@ class _MixtureClusterer:
             self.precisions_ = factors @ np.swapaxes(factors, 1, 2)
             self.covariances_ = np.linalg.pinv(self.precisions_, hermitian=True)
 
-    def _mixture_outputs(self, h):
-        """``(s, per-sample loss)`` of codes ``h``."""
-        s = self._mixture(h)
-        return s, self._mixture.clustering_loss(h, s)
-
     def _predict_proba(self, X):
         return self._apply(lambda x: self._mixture(self._encode_for_mixture(x)), X)
 
     def _score_samples(self, X):
-        return self._apply(lambda x: -self._mixture_outputs(self._encode_for_mixture(x))[1], X)
+        def negative_loss(x):
+            h = self._encode_for_mixture(x)
+            return -self._mixture.clustering_loss(h, self._mixture(h))
+
+        return self._apply(negative_loss, X)
 
 
 
