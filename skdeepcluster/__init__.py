@@ -1,8 +1,11 @@
 """skdeepcluster: deep clustering models as scikit-learn estimators, trained with PyTorch."""
 
 from .base import BaseDeepClusterer
-from .models import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans
+from .models import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, TorchGaussianMixture
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer", "__version__"]
+__all__ = [
+    "AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer",
+    "TorchGaussianMixture", "__version__",
+]

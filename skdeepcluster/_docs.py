@@ -88,6 +88,26 @@ _SHARED = {
         Only for ``dissimilarity="mahalanobis"``: the learned matrices ``A_k``.
     covariances_ : ndarray of shape (n_clusters, n_dims, n_dims)
         Only for ``dissimilarity="mahalanobis"``: their (pseudo-)inverses.""",
+    "code_mixture": """covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        As in ``GaussianMixture``.
+    n_init : int, default=1
+        EM initialisations; the one of highest likelihood lower bound is kept (never
+        chosen with labels).
+    reg_covar : float, default=1e-6
+        Added to the diagonal of the covariances.
+    tol : float, default=1e-3
+        EM convergence threshold on the lower bound.
+    max_iter : int, default=100
+        EM iterations per initialisation.""",
+    "code_mixture_attributes": """mixture_ : TorchGaussianMixture
+        The mixture fitted by EM on the training code, on the training device.
+    weights_ : ndarray of shape (n_clusters,)
+    means_ : ndarray of shape (n_clusters, latent_dim)
+    covariances_ : ndarray
+        Shape as in ``GaussianMixture`` for the ``covariance_type``.
+    precisions_cholesky_ : ndarray
+    converged_ : bool
+    lower_bound_ : float""",
     "common_attributes": """labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.

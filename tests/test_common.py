@@ -2,9 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skdeepcluster import TorchGaussianMixture
+
 from .conftest import ESTIMATORS
 
 
-@parametrize_with_checks(ESTIMATORS)
+@parametrize_with_checks([*ESTIMATORS, TorchGaussianMixture(device="cpu")])
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -22,10 +22,32 @@ from ._dissimilarities import (
     pairwise_dissimilarity,
     toroidal,
 )
+from ._gmm import (
+    COVARIANCE_TYPES,
+    IllDefinedCovarianceError,
+    e_step,
+    gaussian_log_prob,
+    m_step,
+    n_mixture_parameters,
+    precision_cholesky,
+    weighted_log_prob,
+)
 from ._graph import KNN_CHUNK, knn_graph, knn_indices
+from ._kmeans import kmeans_plusplus, lloyd, nearest_center
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
 
 __all__ = [
+    "COVARIANCE_TYPES",
+    "IllDefinedCovarianceError",
+    "e_step",
+    "gaussian_log_prob",
+    "kmeans_plusplus",
+    "lloyd",
+    "m_step",
+    "n_mixture_parameters",
+    "nearest_center",
+    "precision_cholesky",
+    "weighted_log_prob",
     "DISSIMILARITIES",
     "KNN_CHUNK",
     "RECONSTRUCTION_LOSSES",

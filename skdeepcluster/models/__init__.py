@@ -3,6 +3,7 @@
 from ._baselines import AEGMM, AEKMeans
 from ._dec import DEC, IDEC
 from ._dmae import DMAE, DMM
+from ._mixture import TorchGaussianMixture
 from ._sdcn import SDCN
 
-__all__ = ["AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "IDEC", "SDCN"]
+__all__ = ["AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "TorchGaussianMixture"]

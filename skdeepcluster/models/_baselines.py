@@ -1,21 +1,17 @@
 """AE+KMeans and AE+GMM: a pretrained autoencoder, then a classic clusterer on its code."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.cluster import KMeans
-from sklearn.mixture import GaussianMixture
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._docs import fill_doc
 from ..functional import squared_euclidean, student_t_assignment
 from ._ae_base import AutoencoderClusterer
-
-
-def _sub_seed(rng):
-    return int(rng.randint(np.iinfo(np.int32).max))
+from ._mixture import CodeMixtureMixin, _sub_seed
 
 
 @fill_doc
@@ -115,13 +111,14 @@ class AEKMeans(AutoencoderClusterer):
 
 
 @fill_doc
-class AEGMM(AutoencoderClusterer):
+class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     """Autoencoder + Gaussian mixture: a ``GaussianMixture`` fitted by EM on the code.
 
     The baseline called "AE+GMM" or "GMM-DM" in the deep clustering literature. The
     autoencoder is trained to reconstruct ``X``; a Gaussian mixture is then fitted to its
-    code with scikit-learn's ``GaussianMixture``, whose surface this estimator repeats:
-    ``weights_``, ``means_``, ``covariances_``, :meth:`bic`, :meth:`aic`, :meth:`sample`.
+    code by EM (:class:`~skdeepcluster.TorchGaussianMixture`, on the training device),
+    whose surface this estimator repeats: ``weights_``, ``means_``, ``covariances_``,
+    :meth:`bic`, :meth:`aic`, :meth:`sample`.
 
     Parameters
     ----------
@@ -132,29 +129,11 @@ class AEGMM(AutoencoderClusterer):
         pretraining recipe of the DEC/IDEC reference code).
     {training}
     {ae_options}
-    covariance_type : {{"full", "tied", "diag", "spherical"}}, default="full"
-        As in ``GaussianMixture``.
-    n_init : int, default=1
-        EM initialisations; the one of highest likelihood lower bound is kept (never
-        chosen with labels).
-    reg_covar : float, default=1e-6
-        Added to the diagonal of the covariances.
-    tol : float, default=1e-3
-        EM convergence threshold on the lower bound.
-    max_iter : int, default=100
-        EM iterations per initialisation.
+    {code_mixture}
 
     Attributes
     ----------
-    mixture_ : sklearn.mixture.GaussianMixture
-        The mixture fitted on the training code.
-    weights_ : ndarray of shape (n_clusters,)
-    means_ : ndarray of shape (n_clusters, latent_dim)
-    covariances_ : ndarray
-        Shape as in ``GaussianMixture`` for the ``covariance_type``.
-    precisions_cholesky_ : ndarray
-    converged_ : bool
-    lower_bound_ : float
+    {code_mixture_attributes}
     {common_attributes}
 
     See Also
@@ -184,11 +163,7 @@ class AEGMM(AutoencoderClusterer):
 
     _parameter_constraints: dict = {
         **AutoencoderClusterer._parameter_constraints,
-        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        **CodeMixtureMixin._mixture_parameter_constraints,
     }
 
     def __init__(
@@ -211,48 +186,7 @@ class AEGMM(AutoencoderClusterer):
         self.max_iter = max_iter
 
     def _initialize_clusters(self, X, rng):
-        mixture = GaussianMixture(
-            self.n_clusters, covariance_type=self.covariance_type, tol=self.tol,
-            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
-            random_state=_sub_seed(rng),
-        )
-        mixture.fit(self._code64(X))
-        self.mixture_ = mixture
-        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_",
-                     "converged_", "lower_bound_"):
-            setattr(self, name, getattr(mixture, name))
-
-    def _predict_proba(self, X):
-        return self.mixture_.predict_proba(self._code64(X))
-
-    def _score_samples(self, X):
-        return self.mixture_.score_samples(self._code64(X))
-
-    def bic(self, X):
-        """Bayesian information criterion of the mixture on the code of ``X`` (lower is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        float
-        """
-        return self.mixture_.bic(self._code64(self._validate(X)))
-
-    def aic(self, X):
-        """Akaike information criterion of the mixture on the code of ``X`` (lower is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        float
-        """
-        return self.mixture_.aic(self._code64(self._validate(X)))
+        self._fit_code_mixture(self._code64(X), rng)
 
     def sample(self, n_samples=1):
         """Generate samples: codes drawn from the mixture, passed through the decoder.

@@ -1,0 +1,165 @@
+"""Gaussian mixture: log-densities and the E and M steps of EM, as tensor functions.
+
+The parameterisation is scikit-learn's (``sklearn.mixture.GaussianMixture``), so that
+fitted parameters carry over between the two:
+
+==============  ======================  =====================================
+covariance      ``covariances``         ``precisions_cholesky``
+==============  ======================  =====================================
+``"full"``      (K, D, D)               (K, D, D), upper triangular ``U_k``
+``"tied"``      (D, D)                  (D, D), upper triangular ``U``
+``"diag"``      (K, D)                  (K, D), ``1 / sqrt(covariance)``
+``"spherical"`` (K,)                    (K,), ``1 / sqrt(variance)``
+==============  ======================  =====================================
+
+with ``precision = U U^T``. Memory is O(N * (D + K)): full and tied covariances loop over
+the K components rather than forming an (N, K, D) tensor.
+"""
+
+import math
+
+import torch
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+class IllDefinedCovarianceError(ValueError):
+    """A covariance matrix lost positive definiteness (a component collapsed)."""
+
+
+def precision_cholesky(covariances, covariance_type):
+    """``precisions_cholesky`` of ``covariances`` (see the module docstring for shapes).
+
+    Raises
+    ------
+    IllDefinedCovarianceError
+        When a full or tied covariance is not positive definite, or a variance is not
+        positive.
+    """
+    if covariance_type in ("full", "tied"):
+        factor, info = torch.linalg.cholesky_ex(covariances)
+        if bool((info != 0).any()):
+            raise IllDefinedCovarianceError("a covariance matrix is not positive definite")
+        eye = torch.eye(covariances.shape[-1], dtype=covariances.dtype, device=covariances.device)
+        eye = eye.expand_as(covariances)
+        return torch.linalg.solve_triangular(factor, eye, upper=False).transpose(-1, -2)
+    if bool((covariances <= 0).any()):
+        raise IllDefinedCovarianceError("a variance is not positive")
+    return covariances.rsqrt()
+
+
+def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
+    """log det of the precision Cholesky factor of each component: (K,) or a scalar."""
+    if covariance_type in ("full", "tied"):
+        return precisions_cholesky.diagonal(dim1=-2, dim2=-1).log().sum(dim=-1)
+    if covariance_type == "diag":
+        return precisions_cholesky.log().sum(dim=1)
+    return n_features * precisions_cholesky.log()
+
+
+def gaussian_log_prob(X, means, precisions_cholesky, covariance_type):
+    """Log-density of every sample under every Gaussian component.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, n_features)
+    means : Tensor of shape (n_components, n_features)
+    precisions_cholesky : Tensor
+        Shape by ``covariance_type``, see the module docstring.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+
+    Returns
+    -------
+    Tensor of shape (n_samples, n_components)
+        ``log N(x_i | mu_k, Sigma_k)``.
+    """
+    n_features = X.shape[1]
+    log_det = _log_det_cholesky(precisions_cholesky, covariance_type, n_features)
+    if covariance_type in ("full", "tied"):
+        columns = []
+        for k, mean in enumerate(means):
+            factor = precisions_cholesky[k] if covariance_type == "full" else precisions_cholesky
+            columns.append(((X - mean) @ factor).pow(2).sum(dim=1))
+        mahalanobis = torch.stack(columns, dim=1)
+    else:
+        precisions = precisions_cholesky.pow(2)
+        if covariance_type == "spherical":
+            precisions = precisions.unsqueeze(1).expand_as(means)
+        mahalanobis = (
+            (means.pow(2) * precisions).sum(dim=1)
+            - 2.0 * X @ (means * precisions).T
+            + X.pow(2) @ precisions.T
+        ).clamp_min(0.0)
+    return -0.5 * (n_features * math.log(2.0 * math.pi) + mahalanobis) + log_det
+
+
+def weighted_log_prob(X, weights, means, precisions_cholesky, covariance_type):
+    """``log pi_k + log N(x_i | mu_k, Sigma_k)``, shape (n_samples, n_components)."""
+    return gaussian_log_prob(X, means, precisions_cholesky, covariance_type) + weights.log()
+
+
+def e_step(X, weights, means, precisions_cholesky, covariance_type):
+    """Expectation step.
+
+    Returns
+    -------
+    log_prob_norm : Tensor of shape (n_samples,)
+        Log-likelihood of each sample, ``log sum_k pi_k N(x_i | mu_k, Sigma_k)``.
+    log_resp : Tensor of shape (n_samples, n_components)
+        Log responsibilities ``log p(k | x_i)``.
+    """
+    weighted = weighted_log_prob(X, weights, means, precisions_cholesky, covariance_type)
+    log_prob_norm = torch.logsumexp(weighted, dim=1)
+    return log_prob_norm, weighted - log_prob_norm.unsqueeze(1)
+
+
+def m_step(X, resp, covariance_type, reg_covar):
+    """Maximisation step: the mixture parameters that maximise the expected log-likelihood.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, n_features)
+    resp : Tensor of shape (n_samples, n_components)
+        Responsibilities (rows sum to one).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+        Added to the diagonal of every covariance.
+
+    Returns
+    -------
+    weights : Tensor of shape (n_components,)
+    means : Tensor of shape (n_components, n_features)
+    covariances : Tensor
+        Shape by ``covariance_type``.
+    """
+    eps = 10 * torch.finfo(resp.dtype).eps
+    nk = resp.sum(dim=0) + eps
+    sums = resp.T @ X
+    means = sums / nk.unsqueeze(1)
+    n_features = X.shape[1]
+    eye = torch.eye(n_features, dtype=X.dtype, device=X.device)
+    if covariance_type == "full":
+        covariances = torch.stack([
+            ((resp[:, k : k + 1] * (X - mean)).T @ (X - mean)) / nk[k]
+            for k, mean in enumerate(means)
+        ]) + reg_covar * eye
+    elif covariance_type == "tied":
+        covariances = (X.T @ X - (nk.unsqueeze(1) * means).T @ means) / nk.sum()
+        covariances = covariances + reg_covar * eye
+    else:
+        second = (resp.T @ X.pow(2)) / nk.unsqueeze(1)
+        covariances = second - 2.0 * means * sums / nk.unsqueeze(1) + means.pow(2) + reg_covar
+        if covariance_type == "spherical":
+            covariances = covariances.mean(dim=1)
+    return nk / len(X), means, covariances
+
+
+def n_mixture_parameters(n_components, n_features, covariance_type):
+    """Free parameters of a mixture (for BIC and AIC)."""
+    per_covariance = {
+        "full": n_components * n_features * (n_features + 1) / 2.0,
+        "tied": n_features * (n_features + 1) / 2.0,
+        "diag": n_components * n_features,
+        "spherical": n_components,
+    }[covariance_type]
+    return int(per_covariance + n_components * n_features + n_components - 1)

@@ -1,0 +1,519 @@
+"""A Gaussian mixture fitted by EM in torch, on the CPU or a GPU."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import draw_seed, resolve_device
+from ..functional import (
+    COVARIANCE_TYPES,
+    IllDefinedCovarianceError,
+    e_step,
+    kmeans_plusplus,
+    lloyd,
+    m_step,
+    n_mixture_parameters,
+    precision_cholesky,
+)
+
+#: The mixture's computations run in double precision, as scikit-learn's: EM on a
+#: collapsing component is fragile in single precision.
+_DTYPE = torch.float64
+
+_COLLAPSED = (
+    "Fitting the mixture failed: a component's covariance is not positive definite "
+    "(a component collapsed onto too few or identical samples). Increase reg_covar "
+    "(it is {reg_covar}), lower n_components, or scale the data."
+)
+
+
+def _sub_seed(rng):
+    return int(rng.randint(np.iinfo(np.int32).max))
+
+
+class CodeMixtureMixin:
+    """The ``GaussianMixture`` surface of a deep model that fits a mixture to its code.
+
+    The model calls ``_fit_code_mixture(code, rng)`` once its code is trained; soft
+    assignments, scores, BIC and AIC are then the mixture's on ``transform(X)``. The mixture
+    runs in torch on the model's training device. Needs ``_code64`` from the model.
+    """
+
+    _mixture_parameter_constraints: dict = {
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def _fit_code_mixture(self, code, rng):
+        mixture = TorchGaussianMixture(
+            self.n_clusters, covariance_type=self.covariance_type, tol=self.tol,
+            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
+            random_state=_sub_seed(rng), device=self.device_,
+        )
+        mixture.fit(code)
+        self.mixture_ = mixture
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_",
+                     "converged_", "lower_bound_"):
+            setattr(self, name, getattr(mixture, name))
+
+    def _predict_proba(self, X):
+        return self.mixture_.predict_proba(self._code64(X))
+
+    def _score_samples(self, X):
+        return self.mixture_.score_samples(self._code64(X))
+
+    def bic(self, X):
+        """Bayesian information criterion of the mixture on the code of ``X`` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        return self.mixture_.bic(self._code64(self._validate(X)))
+
+    def aic(self, X):
+        """Akaike information criterion of the mixture on the code of ``X`` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        return self.mixture_.aic(self._code64(self._validate(X)))
+
+
+class TorchGaussianMixture(DensityMixin, BaseEstimator):
+    """Gaussian mixture fitted by expectation-maximisation in torch, on the CPU or a GPU.
+
+    A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (same parameters,
+    attributes and methods, same parameterisation of the covariances) that adds a
+    ``device``: on a GPU the E and M steps of a large mixture run many times faster.
+    Computation is in float64. The models fitting a mixture on a learned code
+    (:class:`~skdeepcluster.AEGMM`, :class:`~skdeepcluster.DeepFusionGMM`) use it on their
+    training device.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        As in ``GaussianMixture``.
+    tol : float, default=1e-3
+        EM stops when the per-sample log-likelihood gains less than this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of the covariances.
+    max_iter : int, default=100
+        EM iterations per initialisation.
+    n_init : int, default=1
+        Initialisations; the one of highest log-likelihood is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        Initial responsibilities: from k-means (k-means++ seeding then Lloyd iterations, in
+        torch), from the k-means++ seeding alone, uniform random, or from randomly drawn
+        samples as centres.
+    weights_init, means_init, precisions_init : array-like or None, default=None
+        User-given initial weights (n_components,), means (n_components, n_features) and
+        precisions (shape by ``covariance_type``); they replace the ones ``init_params``
+        gives.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and :meth:`sample`; the global random states are left as
+        they were.
+    device : str or torch.device, default="auto"
+        ``"auto"`` is CUDA when available, else the CPU. The device used is ``device_``.
+    verbose : int, default=0
+        1 prints a line per initialisation, 2 also one per EM iteration.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    means_ : ndarray of shape (n_components, n_features)
+    covariances_ : ndarray
+        (n_components, n_features, n_features) for "full", (n_features, n_features) for
+        "tied", (n_components, n_features) for "diag", (n_components,) for "spherical".
+    precisions_ : ndarray
+        Inverses of the covariances, same shape.
+    precisions_cholesky_ : ndarray
+        Cholesky factors of the precisions, same shape (upper triangular for full/tied).
+    converged_ : bool
+        Whether the best initialisation converged.
+    n_iter_ : int
+        EM iterations of the best initialisation.
+    lower_bound_ : float
+        Per-sample log-likelihood of the best initialisation at its last iteration.
+    lower_bounds_ : list of float
+        Its per-iteration values.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+    device_ : torch.device
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : the reference implementation, on the CPU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import TorchGaussianMixture
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]], dtype=float)
+    >>> gm = TorchGaussianMixture(n_components=2, random_state=0, device="cpu").fit(X)
+    >>> np.round(np.sort(gm.means_[:, 0]), 3)
+    array([ 1., 10.])
+    >>> bool(gm.predict([[0, 0]])[0] != gm.predict([[12, 3]])[0])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "k-means++", "random", "random_from_data"})],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "precisions_init": ["array-like", None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+        max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
+        precisions_init=None, random_state=None, device="auto", verbose=0,
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        """Estimate the mixture's parameters with EM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self.fit_predict(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_predict(self, X, y=None):
+        """Fit the mixture and return the component of each sample.
+
+        Ends with an E-step of the fitted parameters, so that the result equals
+        ``fit(X).predict(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if len(X) < self.n_components:
+            raise ValueError(
+                f"n_components={self.n_components} must be <= the number of samples, "
+                f"but got n_samples={len(X)}"
+            )
+        self.device_ = resolve_device(self.device)
+        X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
+        rng = np.random.RandomState(draw_seed(self.random_state))
+        best, best_bound = None, -np.inf
+        for init in range(self.n_init):
+            try:
+                params, bounds, converged = self._em(X_t, rng)
+            except IllDefinedCovarianceError:
+                raise ValueError(_COLLAPSED.format(reg_covar=self.reg_covar)) from None
+            bound = bounds[-1] if bounds else -np.inf
+            if self.verbose:
+                state = "converged" if converged else "did not converge"
+                print(f"Initialisation {init}: {state} after {len(bounds)} iterations, "
+                      f"log-likelihood {bound:.6g}")
+            if best is None or bound > best_bound:
+                best, best_bound = (params, bounds, converged), bound
+        params, bounds, converged = best
+        if not converged and self.max_iter > 0:
+            warnings.warn(
+                f"EM did not converge in max_iter={self.max_iter} iterations for the best of "
+                f"n_init={self.n_init} initialisations; increase max_iter or tol, or check "
+                "the data.", ConvergenceWarning, stacklevel=2,
+            )
+        self._set_parameters(*params)
+        self.converged_ = converged
+        self.n_iter_ = len(bounds)
+        self.lower_bounds_ = list(bounds)
+        self.lower_bound_ = best_bound
+        return self._log_resp(X).argmax(axis=1)
+
+    def _em(self, X, rng):
+        """One initialisation and its EM iterations; returns params, bounds, converged."""
+        weights, means, covariances, precisions_chol = self._initial_parameters(X, rng)
+        bounds, converged, previous = [], False, -np.inf
+        for iteration in range(self.max_iter):
+            log_prob_norm, log_resp = e_step(
+                X, weights, means, precisions_chol, self.covariance_type
+            )
+            weights, means, covariances = m_step(
+                X, log_resp.exp(), self.covariance_type, self.reg_covar
+            )
+            precisions_chol = precision_cholesky(covariances, self.covariance_type)
+            bound = float(log_prob_norm.mean())
+            bounds.append(bound)
+            if self.verbose >= 2:
+                print(f"  iteration {iteration + 1}: log-likelihood {bound:.6g}")
+            if abs(bound - previous) < self.tol:
+                converged = True
+                break
+            previous = bound
+        return (weights, means, covariances, precisions_chol), bounds, converged
+
+    def _initial_responsibilities(self, X, rng):
+        n_samples, k = len(X), self.n_components
+        if self.init_params == "random":
+            resp = torch.as_tensor(rng.uniform(size=(n_samples, k)), dtype=_DTYPE, device=X.device)
+            return resp / resp.sum(dim=1, keepdim=True)
+        if self.init_params == "random_from_data":
+            centers = X[torch.as_tensor(rng.choice(n_samples, size=k, replace=False))]
+        else:
+            centers = X[kmeans_plusplus(X, k, rng)]
+            if self.init_params == "kmeans":
+                centers = lloyd(X, centers)[0]
+        labels = torch.cdist(X, centers).argmin(dim=1)
+        return torch.nn.functional.one_hot(labels, k).to(_DTYPE)
+
+    def _initial_parameters(self, X, rng):
+        """Initial weights, means, covariances and precision factors, on X's device."""
+        weights, means, covariances = m_step(
+            X, self._initial_responsibilities(X, rng), self.covariance_type, self.reg_covar
+        )
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), device=X.device)
+        if self.weights_init is not None:
+            weights = as_tensor(self.weights_init)
+        if self.means_init is not None:
+            means = as_tensor(self.means_init)
+        self._check_initial(weights, means)
+        if self.precisions_init is None:
+            return (
+                weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
+            )
+        precisions = as_tensor(self.precisions_init)
+        if self.covariance_type in ("full", "tied"):
+            # Any factor U with U U^T = P serves the E-step; the Cholesky factor of P is one.
+            factor, info = torch.linalg.cholesky_ex(precisions)
+            if bool((info != 0).any()):
+                raise ValueError("precisions_init must be positive definite")
+            return weights, means, torch.linalg.inv(precisions), factor
+        if bool((precisions <= 0).any()):
+            raise ValueError("precisions_init must be positive")
+        return weights, means, 1.0 / precisions, precisions.sqrt()
+
+    def _check_initial(self, weights, means):
+        k, d = self.n_components, self.n_features_in_
+        if weights.shape != (k,) or bool((weights < 0).any()) or abs(float(weights.sum()) - 1) > 1e-6:
+            raise ValueError(
+                f"weights_init must be {k} non-negative numbers summing to 1, got "
+                f"{self.weights_init!r}"
+            )
+        if means.shape != (k, d):
+            raise ValueError(
+                f"means_init must have shape ({k}, {d}), got {tuple(means.shape)}"
+            )
+        if self.precisions_init is not None:
+            expected = {
+                "full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,),
+            }[self.covariance_type]
+            shape = np.shape(self.precisions_init)
+            if shape != expected:
+                raise ValueError(
+                    f"precisions_init must have shape {expected} for "
+                    f"covariance_type={self.covariance_type!r}, got {shape}"
+                )
+
+    def _set_parameters(self, weights, means, covariances, precisions_chol):
+        to_numpy = lambda t: t.detach().cpu().numpy()
+        self.weights_ = to_numpy(weights)
+        self.means_ = to_numpy(means)
+        self.covariances_ = to_numpy(covariances)
+        self.precisions_cholesky_ = to_numpy(precisions_chol)
+        if self.covariance_type in ("full", "tied"):
+            self.precisions_ = to_numpy(precisions_chol @ precisions_chol.transpose(-1, -2))
+        else:
+            self.precisions_ = self.precisions_cholesky_**2
+
+    # ------------------------------------------------------------------ inference
+    def _tensors(self):
+        device = self.device_
+        return [
+            torch.as_tensor(a, dtype=_DTYPE, device=device)
+            for a in (self.weights_, self.means_, self.precisions_cholesky_)
+        ]
+
+    def _e_step(self, X):
+        X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
+        return e_step(X_t, *self._tensors(), self.covariance_type)
+
+    def _log_resp(self, X):
+        return self._e_step(X)[1].cpu().numpy()
+
+    def _validate(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def predict(self, X):
+        """Most probable component of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._log_resp(self._validate(X)).argmax(axis=1)
+
+    def predict_proba(self, X):
+        """Posterior probability of each component for each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+        """
+        return np.exp(self._log_resp(self._validate(X)))
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under the mixture.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._e_step(self._validate(X))[0].cpu().numpy()
+
+    def score(self, X, y=None):
+        """Mean per-sample log-likelihood of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        float
+        """
+        return float(self.score_samples(X).mean())
+
+    def _n_parameters(self):
+        return n_mixture_parameters(
+            self.n_components, self.means_.shape[1], self.covariance_type
+        )
+
+    def bic(self, X):
+        """Bayesian information criterion on ``X`` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        X = self._validate(X)
+        return -2 * self.score(X) * len(X) + self._n_parameters() * np.log(len(X))
+
+    def aic(self, X):
+        """Akaike information criterion on ``X`` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        X = self._validate(X)
+        return -2 * self.score(X) * len(X) + 2 * self._n_parameters()
+
+    def sample(self, n_samples=1):
+        """Draw samples from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+            Component of each sample.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples={n_samples!r} must be a positive integer")
+        rng = np.random.RandomState(draw_seed(self.random_state))
+        counts = rng.multinomial(n_samples, self.weights_)
+        d = self.means_.shape[1]
+        cov = self.covariances_
+        parts = []
+        for k, (mean, count) in enumerate(zip(self.means_, counts)):
+            if self.covariance_type == "full":
+                parts.append(rng.multivariate_normal(mean, cov[k], count))
+            elif self.covariance_type == "tied":
+                parts.append(rng.multivariate_normal(mean, cov, count))
+            else:
+                scale = np.sqrt(cov[k])
+                parts.append(mean + rng.standard_normal((count, d)) * scale)
+        y = np.repeat(np.arange(self.n_components), counts)
+        return np.vstack(parts), y
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        device = state.get("device_")
+        if device is not None and device.type == "cuda" and not torch.cuda.is_available():
+            self.device_ = torch.device("cpu")

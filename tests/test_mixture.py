@@ -1,0 +1,241 @@
+"""The torch Gaussian mixture and k-means, against scikit-learn on the same data and start."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import adjusted_rand_score
+from sklearn.mixture import GaussianMixture
+from sklearn.mixture._gaussian_mixture import (
+    _compute_precision_cholesky,
+    _estimate_gaussian_parameters,
+    _estimate_log_gaussian_prob,
+)
+
+from skdeepcluster import TorchGaussianMixture
+from skdeepcluster.functional import (
+    COVARIANCE_TYPES,
+    e_step,
+    gaussian_log_prob,
+    kmeans_plusplus,
+    lloyd,
+    m_step,
+    precision_cholesky,
+)
+
+from .conftest import rng_states
+
+parametrize_types = pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+
+
+@pytest.fixture
+def data():
+    X, y = make_blobs(n_samples=300, centers=3, n_features=4, cluster_std=1.0, random_state=0)
+    return X, y
+
+
+def _t(a):
+    return torch.as_tensor(a, dtype=torch.float64)
+
+
+def _start(X, covariance_type, k=3, seed=1):
+    """Weights, means and precisions to start sklearn's and our EM from the same point."""
+    rng = np.random.RandomState(seed)
+    d = X.shape[1]
+    precisions = {
+        "full": np.stack([np.eye(d) * (1 + i) for i in range(k)]),
+        "tied": np.eye(d) * 0.5,
+        "diag": rng.uniform(0.5, 2.0, size=(k, d)),
+        "spherical": rng.uniform(0.5, 2.0, size=k),
+    }[covariance_type]
+    return {
+        "weights_init": np.full(k, 1.0 / k),
+        "means_init": X[rng.choice(len(X), k, replace=False)],
+        "precisions_init": precisions,
+    }
+
+
+@parametrize_types
+def test_m_step_and_log_prob_match_sklearn(data, covariance_type):
+    X, _ = data
+    resp = np.random.RandomState(0).dirichlet(np.ones(3), size=len(X))
+    nk, means, covariances = _estimate_gaussian_parameters(X, resp, 1e-6, covariance_type)
+    weights, ours_means, ours_cov = m_step(_t(X), _t(resp), covariance_type, 1e-6)
+    assert_allclose(weights.numpy(), nk / len(X), rtol=1e-12)
+    assert_allclose(ours_means.numpy(), means, rtol=1e-12)
+    assert_allclose(ours_cov.numpy(), covariances, rtol=1e-10, atol=1e-12)
+    chol = _compute_precision_cholesky(covariances, covariance_type)
+    ours_chol = precision_cholesky(_t(covariances), covariance_type)
+    assert_allclose(ours_chol.numpy(), chol, rtol=1e-10, atol=1e-12)
+    expected = _estimate_log_gaussian_prob(X, means, chol, covariance_type)
+    assert_allclose(
+        gaussian_log_prob(_t(X), _t(means), _t(chol), covariance_type).numpy(), expected,
+        rtol=1e-10,
+    )
+
+
+def test_e_step_normalises(data):
+    X, _ = data
+    weights, means, cov = m_step(_t(X), _t(np.full((len(X), 3), 1 / 3)), "diag", 1e-6)
+    log_norm, log_resp = e_step(_t(X), weights, means, precision_cholesky(cov, "diag"), "diag")
+    assert log_norm.shape == (len(X),)
+    assert_allclose(log_resp.exp().sum(dim=1).numpy(), 1.0)
+
+
+@parametrize_types
+def test_fit_matches_sklearn_from_the_same_start(data, covariance_type):
+    X, _ = data
+    start = _start(X, covariance_type)
+    params = dict(covariance_type=covariance_type, tol=1e-10, max_iter=300, **start)
+    theirs = GaussianMixture(3, **params).fit(X)
+    ours = TorchGaussianMixture(3, device="cpu", **params).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.converged_ and theirs.converged_
+    assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-10)
+    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-7, atol=1e-9,
+                        err_msg=name)
+    assert_allclose(ours.score_samples(X), theirs.score_samples(X), rtol=1e-9)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+    assert_allclose(ours.bic(X), theirs.bic(X), rtol=1e-9)
+    assert_allclose(ours.aic(X), theirs.aic(X), rtol=1e-9)
+
+
+@parametrize_types
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random_from_data"])
+def test_own_initialisation_finds_the_blobs(data, covariance_type, init_params):
+    X, y = data
+    model = TorchGaussianMixture(
+        3, covariance_type=covariance_type, init_params=init_params, n_init=3,
+        random_state=0, device="cpu",
+    )
+    labels = model.fit_predict(X)
+    assert adjusted_rand_score(y, labels) == 1.0
+    assert_array_equal(labels, model.predict(X))
+    reference = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    assert_allclose(model.lower_bound_, reference.lower_bound_, rtol=1e-6)
+
+
+def test_random_responsibilities_start(data):
+    # Uniform random responsibilities start every component near the global mean: EM may
+    # stop in a poor optimum, in scikit-learn as here; it must still give a valid mixture.
+    X, _ = data
+    model = TorchGaussianMixture(3, init_params="random", random_state=0, device="cpu").fit(X)
+    assert_allclose(model.weights_.sum(), 1.0)
+    assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_kmeans_matches_sklearn_from_the_same_centres(data):
+    X, _ = data
+    start = _t(X)[kmeans_plusplus(_t(X), 3, np.random.RandomState(0))]
+    centers, labels, inertia = lloyd(_t(X), start)
+    theirs = KMeans(3, init=start.numpy(), n_init=1, algorithm="lloyd").fit(X)
+    assert_allclose(centers.numpy(), theirs.cluster_centers_, rtol=1e-10)
+    assert_array_equal(labels.numpy(), theirs.labels_)
+    assert_allclose(inertia, theirs.inertia_, rtol=1e-10)
+
+
+def test_kmeans_plusplus_picks_distinct_rows_and_is_seeded(data):
+    X, _ = data
+    a = kmeans_plusplus(_t(X), 5, np.random.RandomState(3))
+    b = kmeans_plusplus(_t(X), 5, np.random.RandomState(3))
+    assert_array_equal(a.numpy(), b.numpy())
+    assert len(set(a.tolist())) == 5
+    # all rows identical: still k valid indices
+    same = kmeans_plusplus(torch.zeros(10, 2, dtype=torch.float64), 3, np.random.RandomState(0))
+    assert same.shape == (3,) and int(same.max()) < 10
+
+
+def test_lloyd_refills_an_empty_cluster():
+    X = _t([[0.0], [0.1], [10.0], [10.1]])
+    centers, labels, _ = lloyd(X, _t([[0.0], [10.0], [100.0]]))
+    assert torch.bincount(labels, minlength=3).min() >= 1
+
+
+def test_seeding_is_local_and_repeatable(data):
+    X, _ = data
+    before = rng_states()
+    a = TorchGaussianMixture(3, random_state=None, device="cpu").fit(X)
+    a.sample(5)
+    after = rng_states()
+    assert_array_equal(before[0], after[0])
+    assert before[1] == after[1]
+    assert torch.equal(before[2], after[2])
+    b = TorchGaussianMixture(3, random_state=7, device="cpu").fit(X)
+    c = TorchGaussianMixture(3, random_state=7, device="cpu").fit(X)
+    assert_array_equal(b.means_, c.means_)
+    assert a.n_iter_ >= 1
+
+
+def test_pickle_and_sample(data):
+    X, _ = data
+    model = TorchGaussianMixture(3, covariance_type="diag", random_state=0, device="cpu").fit(X)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    samples, components = model.sample(50)
+    assert samples.shape == (50, X.shape[1]) and components.shape == (50,)
+    assert_array_equal(np.bincount(components, minlength=3).sum(), 50)
+
+
+def test_pickled_on_cuda_loads_on_cpu(data, monkeypatch):
+    X, _ = data
+    model = TorchGaussianMixture(2, random_state=0, device="cpu").fit(X)
+    expected = model.predict(X)
+    model.device_ = torch.device("cuda")  # as if fitted on a GPU; parameters are NumPy
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.device_ == torch.device("cpu")
+    assert_array_equal(loaded.predict(X), expected)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"means_init": np.zeros((2, 4))}, r"means_init must have shape \(3, 4\)"),
+        ({"weights_init": [0.5, 0.5, 0.5]}, "weights_init must be 3 non-negative numbers"),
+        ({"precisions_init": np.ones((3, 4))}, r"precisions_init must have shape \(3, 4, 4\)"),
+        ({"precisions_init": -np.stack([np.eye(4)] * 3)}, "positive definite"),
+    ],
+)
+def test_bad_initial_parameters(data, params, match):
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        TorchGaussianMixture(3, device="cpu", **params).fit(X)
+
+
+def test_too_few_samples_and_collapse(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="n_components=5 must be <= the number of samples"):
+        TorchGaussianMixture(5, device="cpu").fit(X[:4])
+    duplicated = np.repeat(X[:2], 10, axis=0)
+    with pytest.raises(ValueError, match="reg_covar"):
+        TorchGaussianMixture(2, reg_covar=0.0, random_state=0, device="cpu").fit(duplicated)
+
+
+def test_not_converged_warns(data):
+    X, _ = data
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        TorchGaussianMixture(3, max_iter=1, tol=0.0, random_state=0, device="cpu").fit(X)
+
+
+def test_verbose_prints(data, capsys):
+    X, _ = data
+    TorchGaussianMixture(3, verbose=2, random_state=0, device="cpu").fit(X)
+    out = capsys.readouterr().out
+    assert "Initialisation 0" in out and "iteration 1" in out
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu(data):
+    X, _ = data
+    start = _start(X, "full")
+    cpu = TorchGaussianMixture(3, device="cpu", tol=1e-10, **start).fit(X)
+    gpu = TorchGaussianMixture(3, device="cuda", tol=1e-10, **start).fit(X)
+    assert_allclose(gpu.means_, cpu.means_, rtol=1e-8)
+    assert_array_equal(gpu.predict(X), cpu.predict(X))
