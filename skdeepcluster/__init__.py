@@ -1,11 +1,21 @@
 """skdeepcluster: deep clustering models as scikit-learn estimators, trained with PyTorch."""
 
 from .base import BaseDeepClusterer
-from .models import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, TorchGaussianMixture
+from .models import (
+    AEGMM,
+    DEC,
+    DMAE,
+    DMM,
+    IDEC,
+    SDCN,
+    AEKMeans,
+    DeepFusionGMM,
+    TorchGaussianMixture,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer",
+    "AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer", "DeepFusionGMM",
     "TorchGaussianMixture", "__version__",
 ]

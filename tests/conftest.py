@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans
+from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, DeepFusionGMM
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -27,10 +27,15 @@ ESTIMATORS = [
     SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20),  # the GCN starts untrained: more steps
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2),
+    DeepFusionGMM(**FAST, view_hidden_dims=(16,), view_latent_dim=2, layerwise_epochs=1,
+                  max_epochs=2),
 ]
 
-#: The estimators built on a pretrained autoencoder (all but the shallow DMM).
-AUTOENCODER_ESTIMATORS = [e for e in ESTIMATORS if "pretrain_epochs" in e.get_params()]
+#: The estimators built on one pretrained autoencoder (all but the shallow DMM and the
+#: multiview DeepFusionGMM, whose autoencoders have tests of their own).
+AUTOENCODER_ESTIMATORS = [
+    e for e in ESTIMATORS if "pretrain_epochs" in e.get_params() and "views" not in e.get_params()
+]
 
 
 def estimator_id(estimator):

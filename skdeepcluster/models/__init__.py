@@ -3,7 +3,11 @@
 from ._baselines import AEGMM, AEKMeans
 from ._dec import DEC, IDEC
 from ._dmae import DMAE, DMM
+from ._fusion import DeepFusionGMM
 from ._mixture import TorchGaussianMixture
 from ._sdcn import SDCN
 
-__all__ = ["AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "TorchGaussianMixture"]
+__all__ = [
+    "AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "DeepFusionGMM", "IDEC", "SDCN",
+    "TorchGaussianMixture",
+]

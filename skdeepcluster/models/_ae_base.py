@@ -12,6 +12,17 @@ from ..training import train_layerwise, train_module
 DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
 
 
+def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
+    """Layer widths from a ``*hidden_dims`` parameter: ``default`` for None, else a tuple of
+    positive integers (a ``ValueError`` naming ``name`` otherwise)."""
+    if dims is None:
+        return default
+    widths = tuple(dims)
+    if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in widths):
+        raise ValueError(f"{name}={dims!r} must be a sequence of positive integers")
+    return widths
+
+
 class AutoencoderClusterer(BaseDeepClusterer):
     """A deep clusterer whose network is an :class:`~skdeepcluster.nn.MLPAutoencoder`.
 
@@ -52,14 +63,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         self.dropout = dropout
 
     def _hidden_dims(self):
-        if self.hidden_dims is None:
-            return DEFAULT_HIDDEN_DIMS
-        dims = tuple(self.hidden_dims)
-        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in dims):
-            raise ValueError(
-                f"hidden_dims={self.hidden_dims!r} must be a sequence of positive integers"
-            )
-        return dims
+        return check_dims(self.hidden_dims, "hidden_dims")
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
@@ -84,14 +88,27 @@ class AutoencoderClusterer(BaseDeepClusterer):
 
     def _pretrain(self, X, config, generator):
         """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""
+        return self._pretrain_autoencoder(
+            self._autoencoder, X, reconstruction=self.reconstruction, config=config,
+            generator=generator, batch_transform=self._batch_transform(),
+        )
+
+    def _pretrain_autoencoder(
+        self, autoencoder, X, *, reconstruction, config, generator, prefix="",
+        batch_transform=None,
+    ):
+        """``layerwise_epochs`` per layer pair, then ``pretrain_epochs`` end to end.
+
+        Phases are named ``"<prefix>layerwise-<i>"`` and ``"<prefix>pretrain"``.
+        """
         history = train_layerwise(
-            self._autoencoder, X, reconstruction=self.reconstruction,
-            max_epochs=self.layerwise_epochs, config=config, generator=generator,
+            autoencoder, X, reconstruction=reconstruction, max_epochs=self.layerwise_epochs,
+            config=config, generator=generator, phase=f"{prefix}layerwise",
         )
         return history + train_module(
-            self._autoencoder, X, ReconstructionLoss(self.reconstruction), phase="pretrain",
+            autoencoder, X, ReconstructionLoss(reconstruction), phase=f"{prefix}pretrain",
             max_epochs=self.pretrain_epochs, config=config, generator=generator,
-            batch_transform=self._batch_transform(),
+            batch_transform=batch_transform,
         )
 
     def _batch_transform(self):

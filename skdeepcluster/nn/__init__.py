@@ -6,6 +6,7 @@ loop, and they know nothing of NumPy, scikit-learn or skorch.
 
 from ._autoencoder import ACTIVATIONS, MLPAutoencoder
 from ._dmae import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
+from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNLayer, SDCNLoss, SDCNModule
 from ._losses import ReconstructionLoss
@@ -15,6 +16,7 @@ __all__ = [
     "DMAELoss",
     "DMAEModule",
     "DissimilarityMixture",
+    "FusionAutoencoder",
     "GCNLayer",
     "MLPAutoencoder",
     "MixtureLoss",

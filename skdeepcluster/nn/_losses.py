@@ -1,5 +1,6 @@
 """Loss modules handed to the training loop as its criterion."""
 
+import torch
 from torch import nn
 
 from ..functional import reconstruction_loss
@@ -12,11 +13,19 @@ class ReconstructionLoss(nn.Module):
     ----------
     kind : {"mse", "bce"}, default="mse"
         See :func:`skdeepcluster.functional.reconstruction_loss`.
+    views : sequence of int or None, default=None
+        Widths of the views that sit side by side in ``X``: the loss is then the mean over
+        views of each view's mean loss, so that a narrow view weighs as much as a wide one.
+        None averages over all features.
     """
 
-    def __init__(self, kind="mse"):
+    def __init__(self, kind="mse", views=None):
         super().__init__()
         self.kind = kind
+        self.views = None if views is None else [int(v) for v in views]
 
     def forward(self, output, X, index=None):
-        return reconstruction_loss(output[1], X, self.kind)
+        if self.views is None:
+            return reconstruction_loss(output[1], X, self.kind)
+        losses = reconstruction_loss(output[1], X, self.kind, reduction="none")
+        return torch.stack([part.mean() for part in losses.split(self.views, dim=1)]).mean()

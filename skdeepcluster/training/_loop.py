@@ -157,7 +157,9 @@ def train_module(
     ]
 
 
-def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, generator):
+def train_layerwise(
+    autoencoder, X, *, reconstruction, max_epochs, config, generator, phase="layerwise",
+):
     """Greedy layer-wise pretraining of a stacked autoencoder (Bengio et al., 2007).
 
     Layer pair ``i`` (encoder layer ``i`` and its mirrored decoder layer) learns to reconstruct
@@ -174,11 +176,13 @@ def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, gener
         Epochs per layer pair.
     config : TrainingConfig
     generator : torch.Generator
+    phase : str, default="layerwise"
+        Prefix of the phase names.
 
     Returns
     -------
     list of dict
-        Epoch records, phase ``"layerwise-<i>"`` for pair ``i``.
+        Epoch records, phase ``"<phase>-<i>"`` for pair ``i``.
     """
     history = []
     if max_epochs == 0:
@@ -191,7 +195,7 @@ def train_layerwise(autoencoder, X, *, reconstruction, max_epochs, config, gener
             H = torch.from_numpy(H)
         criterion = ReconstructionLoss(reconstruction if i == 0 else "mse")
         history += train_module(
-            autoencoder.layer_pair(i), H, criterion, phase=f"layerwise-{i}",
+            autoencoder.layer_pair(i), H, criterion, phase=f"{phase}-{i}",
             max_epochs=max_epochs, config=config, generator=generator,
         )
     return history
