@@ -8,10 +8,14 @@ import math
 
 import torch
 
-from ._assignment import squared_euclidean
-
 #: Rows per block when distances to the centres are formed (bounded memory).
 _BLOCK = 65536
+
+
+def _sq_distances(block, centers):
+    """Squared euclidean distances, through a matrix product (``torch.cdist``): fast, and
+    exact enough to compare distances (not to compute a distance of zero exactly)."""
+    return torch.cdist(block, centers).pow(2)
 
 
 def nearest_center(X, centers):
@@ -29,7 +33,7 @@ def nearest_center(X, centers):
     """
     labels, distances = [], []
     for block in X.split(_BLOCK):
-        d = squared_euclidean(block, centers)
+        d = _sq_distances(block, centers)
         best = d.min(dim=1)
         labels.append(best.indices)
         distances.append(best.values)
@@ -74,7 +78,7 @@ def kmeans_plusplus(X, n_clusters, rng, n_local_trials=None):
                 rng.randint(n_samples, size=n_local_trials), device=X.device
             )
         to_candidates = torch.cat(
-            [squared_euclidean(block, X[candidates]) for block in X.split(_BLOCK)]
+            [_sq_distances(block, X[candidates]) for block in X.split(_BLOCK)]
         )
         trial = torch.minimum(closest.unsqueeze(1), to_candidates)
         best = int(trial.sum(dim=0).argmin())

@@ -19,6 +19,7 @@ from ..functional import (
     lloyd,
     m_step,
     n_mixture_parameters,
+    nearest_center,
     precision_cholesky,
 )
 
@@ -313,15 +314,18 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             centers = X[kmeans_plusplus(X, k, rng)]
             if self.init_params == "kmeans":
                 centers = lloyd(X, centers)[0]
-        labels = torch.cdist(X, centers).argmin(dim=1)
+        labels = nearest_center(X, centers)[0]
         return torch.nn.functional.one_hot(labels, k).to(_DTYPE)
 
     def _initial_parameters(self, X, rng):
         """Initial weights, means, covariances and precision factors, on X's device."""
-        weights, means, covariances = m_step(
-            X, self._initial_responsibilities(X, rng), self.covariance_type, self.reg_covar
-        )
         as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), device=X.device)
+        given = (self.weights_init, self.means_init, self.precisions_init)
+        if any(value is None for value in given):
+            weights, means, covariances = m_step(
+                X, self._initial_responsibilities(X, rng), self.covariance_type,
+                self.reg_covar,
+            )
         if self.weights_init is not None:
             weights = as_tensor(self.weights_init)
         if self.means_init is not None:
