@@ -11,8 +11,16 @@ of optimizer steps).
 #: Number of classes of each data set (the ``n_clusters`` every model is given).
 N_CLUSTERS = {
     "digits": 10, "mnist": 10, "fashion_mnist": 10, "usps": 10, "mnist_usps": 10,
+    "mnist_usps-view0": 10, "mnist_usps-view1": 10,
     "pinwheel": 5, "toroidal": 4, "moons": 2, "circles": 2,
 }
+
+
+def split_view(dataset):
+    """``("mnist_usps", 1)`` for ``"mnist_usps-view1"`` (one view of a multiview set, a data
+    set of its own); ``(dataset, None)`` otherwise."""
+    name, _, view = dataset.partition("-view")
+    return (name, int(view)) if view else (dataset, None)
 
 
 #: The synthetic data sets of the DMAE paper (Table 2): 1,000 samples, generated once
@@ -50,7 +58,7 @@ REFERENCES = ("KMeans", "GaussianMixture")
 
 _DEEP_DEFAULTS = {
     "AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}, "DMM": {}, "DMAE": {},
-    "AE+DMM": {},
+    "AE+DMM": {}, "DeepFusionGMM": {},
 }
 _IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
                  "usps": (1, 16, 16)}
@@ -67,8 +75,12 @@ MODEL_PARAMS = {
     "mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "fashion_mnist": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
     "usps": {"GaussianMixture": {"covariance_type": "diag"}, **_LARGE},
-    "mnist_usps": {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS},
 }
+# The two-view MNIST-USPS set (5,000 pairs of 784-D images), each view also on its own. The
+# deep single-view models keep their defaults; DeepFusionGMM gets the two views.
+for _name in ("mnist_usps", "mnist_usps-view0", "mnist_usps-view1"):
+    MODEL_PARAMS[_name] = {"GaussianMixture": {"covariance_type": "diag"}, **_DEEP_DEFAULTS}
+MODEL_PARAMS["mnist_usps"]["DeepFusionGMM"] = {"views": [784, 784]}
 
 # The DMAE paper's synthetic settings (Sect. 4.1.2, and its reference code for the choice of
 # dissimilarity per data set): batch 32; pinwheel with the mahalanobis and toroidal with the

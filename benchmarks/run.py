@@ -32,12 +32,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from configs import (  # noqa: E402
-    MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic,
+    MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic, split_view,
 )
 
-DEEP_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", *VARIANTS)
+DEEP_MODELS = (
+    "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", *VARIANTS,
+)
 #: What runs when --models is not given (the main job).
-DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE")
+DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM")
 COLUMNS = [
     "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",
     "epoch_seconds", "n_epochs", "epoch_scale", "peak_host_mb", "peak_device_mb", "device",
@@ -88,14 +90,25 @@ def load(dataset, data_dir, subset, seed=0):
 
     if dataset in SYNTHETIC:
         return make_synthetic(dataset)
-    X, y = load_benchmark(dataset, data_home=data_dir)
+    dataset, view = split_view(dataset)
+    bunch = load_benchmark(dataset, data_home=data_dir)
+    X, y = bunch.data, bunch.target
+    if view is not None:
+        start = sum(bunch.views[:view])
+        X = X[:, start : start + bunch.views[view]]
     if subset and subset < len(X):
         X, _, y, _ = train_test_split(X, y, train_size=subset, stratify=y, random_state=seed)
     return X, y
 
 
 def run_one(job):
-    """Fit one model on one data set with one seed; return its CSV row (in a subprocess)."""
+    """Fit one model on one data set with one seed; return its CSV rows (in a subprocess).
+
+    With ``job["code_kmeans"]`` a deep model gets a second row, ``<model>+KMeans``: k-means
+    (10 initialisations) on the code of the same fitted model, the "K-means on the deep
+    representation" rows of the papers. It is a separate row: the model's own labels are
+    never replaced by it.
+    """
     import torch
 
     from skdeepcluster.metrics import clustering_report
@@ -124,11 +137,22 @@ def run_one(job):
         "device": str(getattr(model, "device_", "cpu")), "commit": job["commit"],
     }
     if job["plots"]:
-        _plot(model, X, labels, history, Path(job["plot_prefix"]))
-    return row
+        _plot(model, X, y, labels, history, Path(job["plot_prefix"]))
+    rows = [row]
+    if job["code_kmeans"] and job["model"] in DEEP_MODELS:
+        from sklearn.cluster import KMeans
+
+        start = time.perf_counter()
+        code_labels = KMeans(N_CLUSTERS[job["dataset"]], n_init=10, random_state=job["seed"])
+        code_labels = code_labels.fit_predict(model.transform(X))
+        rows.append({
+            **row, "model": f"{job['model']}+KMeans", **clustering_report(y, code_labels),
+            "fit_seconds": fit_seconds + time.perf_counter() - start,
+        })
+    return rows
 
 
-def _plot(model, X, labels, history, prefix):
+def _plot(model, X, y, labels, history, prefix):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,6 +168,8 @@ def _plot(model, X, labels, history, prefix):
     plt.close(fig)
     if X.shape[1] == 2:
         _plot_regions(model, X, labels, prefix, plt)
+    if hasattr(model, "view_transform"):
+        _plot_views(model, X, y, prefix, plt)
     if history:
         fig, ax = plt.subplots(figsize=(6, 4))
         for phase in dict.fromkeys(r["phase"] for r in history):
@@ -169,6 +195,30 @@ def _plot_regions(model, X, labels, prefix, plt):
     ax.scatter(X[:, 0], X[:, 1], c=labels, s=3, **colours)
     ax.set_title(f"{prefix.name}: cluster regions")
     fig.savefig(f"{prefix}-regions.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _plot_views(model, X, y, prefix, plt, n_points=2000):
+    """t-SNE of each view's code and of the fused code (the Deep Fusion GMM paper's Fig. 3).
+
+    Points are coloured by their true class: the figure shows how well each code separates
+    the classes; nothing is selected with it.
+    """
+    import numpy as np
+    from sklearn.manifold import TSNE
+
+    rows = np.random.RandomState(0).choice(len(X), min(n_points, len(X)), replace=False)
+    codes = [*model.view_transform(X[rows]), model.transform(X[rows])]
+    titles = [f"view {v} code" for v in range(len(codes) - 1)] + ["fused code"]
+    fig, axes = plt.subplots(1, len(codes), figsize=(4 * len(codes), 4))
+    for ax, code, title in zip(np.atleast_1d(axes), codes, titles):
+        points = TSNE(2, init="pca", random_state=0).fit_transform(code)
+        ax.scatter(points[:, 0], points[:, 1], c=y[rows], s=2, cmap="tab10")
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{prefix.name}: t-SNE of the codes, coloured by true class")
+    fig.savefig(f"{prefix}-views.png", dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -217,6 +267,8 @@ def parse_args(argv=None):
     parser.add_argument("--tag", default=None, help="name of the output files")
     parser.add_argument("--threads", type=int, default=None, help="torch threads per run")
     parser.add_argument("--plots", action="store_true", help="save code and loss figures")
+    parser.add_argument("--code-kmeans", action="store_true",
+                        help="also score k-means on the code of each fitted deep model")
     args = parser.parse_args(argv)
     unknown = set(args.models) - set(DEEP_MODELS) - set(REFERENCES)
     if unknown:
@@ -238,6 +290,7 @@ def main(argv=None):
             "params": MODEL_PARAMS[dataset].get(model, {}),
             "epoch_scale": 0.1 if args.quick else args.epoch_scale,
             "commit": commit, "plots": args.plots and seed == 0,
+            "code_kmeans": args.code_kmeans,
             "plot_prefix": str(out / f"{tag}-{dataset}-{model}"),
         }
         for dataset in args.datasets for model in models for seed in range(args.seeds)
@@ -252,13 +305,14 @@ def main(argv=None):
         for job in jobs:
             # A fresh process per run: its peak memory is its own, nothing leaks between runs.
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-                row = pool.submit(run_one, job).result()
-            rows.append(row)
-            writer.writerow(row)
+                job_rows = pool.submit(run_one, job).result()
+            for row in job_rows:
+                rows.append(row)
+                writer.writerow(row)
+                print(f"{row['dataset']:>12} {row['model']:>16} seed {row['seed']}  "
+                      f"ACC {row['accuracy']:.3f}  NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  "
+                      f"{row['fit_seconds']:.1f}s", flush=True)
             f.flush()
-            print(f"{row['dataset']:>12} {row['model']:>16} seed {row['seed']}  "
-                  f"ACC {row['accuracy']:.3f}  NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  "
-                  f"{row['fit_seconds']:.1f}s", flush=True)
     scale = jobs[0]["epoch_scale"] if jobs else 1
     table = f"Epochs: x{scale:g} of each deep model's defaults.\n\n" + summarize(rows)
     (out / f"{tag}.md").write_text(table + "\n")
