@@ -91,7 +91,7 @@ def load(dataset, data_dir, subset, seed=0):
     if dataset in SYNTHETIC:
         return make_synthetic(dataset)
     dataset, view = split_view(dataset)
-    bunch = load_benchmark(dataset, data_home=data_dir)
+    bunch = load_benchmark(dataset, data_home=data_dir, return_X_y=False)
     X, y = bunch.data, bunch.target
     if view is not None:
         start = sum(bunch.views[:view])
