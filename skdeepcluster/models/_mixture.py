@@ -102,10 +102,12 @@ class CodeMixtureMixin:
 class TorchGaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture fitted by expectation-maximisation in torch, on the CPU or a GPU.
 
-    A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (same parameters,
-    attributes and methods, same parameterisation of the covariances) that adds a
-    ``device``: on a GPU the E and M steps of a large mixture run many times faster.
-    Computation is in float64. The models fitting a mixture on a learned code
+    A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (its parameters but
+    ``warm_start`` and ``verbose_interval``; the same attributes, methods and
+    parameterisation of the covariances) that adds a ``device``, so that EM runs where the
+    data already are, e.g. on the GPU that trained an encoder. Computation is in float64;
+    from the same start it follows scikit-learn's iterates to rounding error. Speed against
+    scikit-learn is measured in ``benchmarks/gmm_speed.py``. The models fitting a mixture on a learned code
     (:class:`~skdeepcluster.AEGMM`, :class:`~skdeepcluster.DeepFusionGMM`) use it on their
     training device.
 
