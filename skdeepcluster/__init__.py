@@ -11,11 +11,12 @@ from .models import (
     AEKMeans,
     DeepFusionGMM,
     TorchGaussianMixture,
+    VaDE,
 )
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer", "DeepFusionGMM",
-    "TorchGaussianMixture", "__version__",
+    "TorchGaussianMixture", "VaDE", "__version__",
 ]

@@ -35,6 +35,12 @@ from ._gmm import (
 from ._graph import KNN_CHUNK, knn_graph, knn_indices
 from ._kmeans import kmeans_plusplus, lloyd, nearest_center
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
+from ._vade import (
+    mixture_log_joint,
+    prior_responsibilities,
+    vade_elbo,
+    wasserstein_similarity_loss,
+)
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -44,9 +50,11 @@ __all__ = [
     "kmeans_plusplus",
     "lloyd",
     "m_step",
+    "mixture_log_joint",
     "n_mixture_parameters",
     "nearest_center",
     "precision_cholesky",
+    "prior_responsibilities",
     "weighted_log_prob",
     "DISSIMILARITIES",
     "KNN_CHUNK",
@@ -71,4 +79,6 @@ __all__ = [
     "student_t_assignment",
     "target_distribution",
     "toroidal",
+    "vade_elbo",
+    "wasserstein_similarity_loss",
 ]

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseDeepClusterer
@@ -120,6 +121,15 @@ class AutoencoderClusterer(BaseDeepClusterer):
 
     def _n_components(self):
         return self.latent_dim
+
+    def _decode_codes(self, codes):
+        """Decoder output for codes, as float64 data (through a sigmoid for ``"bce"``)."""
+        decode = self._autoencoder.decode
+        if self.reconstruction == "bce":
+            X = self._apply(lambda z: torch.sigmoid(decode(z)), codes)
+        else:
+            X = self._apply(decode, codes)
+        return X.astype(np.float64)
 
     def _code64(self, X):
         """Code of a validated array as float64, for scikit-learn estimators fitted on it."""

@@ -2,7 +2,6 @@
 
 from numbers import Integral
 
-import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval
@@ -204,9 +203,4 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         """
         check_is_fitted(self)
         codes, y = self.mixture_.sample(n_samples)
-        decode = self._autoencoder.decode
-        if self.reconstruction == "bce":
-            X = self._apply(lambda z: torch.sigmoid(decode(z)), codes)
-        else:
-            X = self._apply(decode, codes)
-        return X.astype(np.float64), y
+        return self._decode_codes(codes), y

@@ -34,6 +34,25 @@ _COLLAPSED = (
 )
 
 
+def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng):
+    """``(X, y)``: ``n_samples`` points drawn from a Gaussian mixture, and their components.
+
+    ``covariances`` is shaped as in ``GaussianMixture`` for ``covariance_type``; ``rng`` is a
+    NumPy ``RandomState``.
+    """
+    if not isinstance(n_samples, Integral) or n_samples < 1:
+        raise ValueError(f"n_samples={n_samples!r} must be a positive integer")
+    counts = rng.multinomial(n_samples, weights)
+    parts = []
+    for k, (mean, count) in enumerate(zip(means, counts)):
+        if covariance_type in ("full", "tied"):
+            cov = covariances[k] if covariance_type == "full" else covariances
+            parts.append(rng.multivariate_normal(mean, cov, count))
+        else:
+            parts.append(mean + rng.standard_normal((count, len(mean))) * np.sqrt(covariances[k]))
+    return np.vstack(parts), np.repeat(np.arange(len(weights)), counts)
+
+
 def _sub_seed(rng):
     return int(rng.randint(np.iinfo(np.int32).max))
 
@@ -500,23 +519,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             Component of each sample.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples={n_samples!r} must be a positive integer")
         rng = np.random.RandomState(draw_seed(self.random_state))
-        counts = rng.multinomial(n_samples, self.weights_)
-        d = self.means_.shape[1]
-        cov = self.covariances_
-        parts = []
-        for k, (mean, count) in enumerate(zip(self.means_, counts)):
-            if self.covariance_type == "full":
-                parts.append(rng.multivariate_normal(mean, cov[k], count))
-            elif self.covariance_type == "tied":
-                parts.append(rng.multivariate_normal(mean, cov, count))
-            else:
-                scale = np.sqrt(cov[k])
-                parts.append(mean + rng.standard_normal((count, d)) * scale)
-        y = np.repeat(np.arange(self.n_components), counts)
-        return np.vstack(parts), y
+        return sample_mixture(
+            self.weights_, self.means_, self.covariances_, self.covariance_type, n_samples, rng
+        )
 
     def __setstate__(self, state):
         super().__setstate__(state)

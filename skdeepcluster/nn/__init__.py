@@ -10,6 +10,7 @@ from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNLayer, SDCNLoss, SDCNModule
 from ._losses import ReconstructionLoss
+from ._vade import LOG_VAR_RANGE, GaussianMixturePrior, VaDELoss, VaDEModule
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,6 +19,8 @@ __all__ = [
     "DissimilarityMixture",
     "FusionAutoencoder",
     "GCNLayer",
+    "GaussianMixturePrior",
+    "LOG_VAR_RANGE",
     "MLPAutoencoder",
     "MixtureLoss",
     "ReconstructionLoss",
@@ -25,4 +28,6 @@ __all__ = [
     "SDCNModule",
     "SelfTrainingLoss",
     "StudentTClusterer",
+    "VaDELoss",
+    "VaDEModule",
 ]

@@ -1,0 +1,194 @@
+"""VaDE: variational deep embedding, a VAE with a Gaussian-mixture prior."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler
+
+from .._docs import fill_doc
+from ..base import draw_seed
+from ..nn import VaDELoss, VaDEModule
+from ..training import train_module
+from ._ae_base import AutoencoderClusterer
+from ._mixture import TorchGaussianMixture, _sub_seed, sample_mixture
+
+
+@fill_doc
+class VaDE(AutoencoderClusterer):
+    """Variational deep embedding: a variational autoencoder with a Gaussian-mixture prior.
+
+    The model of Jiang et al., "Variational Deep Embedding" (IJCAI 2017), the baseline of
+    DVAE. The generative model draws a cluster ``c ~ Cat(pi)``, a code
+    ``z ~ N(mu_c, diag(sigma_c^2))`` and the data from the decoder's output at ``z``; the
+    encoder gives ``q(z|x) = N(mu~, diag(sigma~^2))`` and ``q(c|x)`` is the prior
+    posterior ``p(c|z)``. Training:
+
+    1. the autoencoder ``x -> mu~ -> x`` is pretrained (``pretrain_epochs``);
+    2. a diagonal Gaussian mixture is fitted by EM to ``mu~`` of the training data
+       (``n_init`` starts, the one of highest likelihood kept) and initialises the prior;
+    3. encoder, decoder and prior are trained together by maximising the ELBO
+       (``max_epochs`` of Adam, the learning rate times ``lr_decay`` every
+       ``lr_decay_epochs`` epochs, as in the paper).
+
+    Inference is deterministic: :meth:`transform` is ``mu~`` and :meth:`predict_proba` is
+    ``p(c | z = mu~)``, never a sample.
+
+    Parameters
+    ----------
+    {n_clusters}
+    {autoencoder}
+    pretrain_epochs : int, default=200
+        Epochs of autoencoder pretraining.
+    max_epochs : int, default=100
+        Epochs of ELBO training.
+    batch_size : int, default=256
+        Mini-batch size (the VaDE and DVAE papers use 100 and 300).
+    lr : float, default=2e-3
+        Initial learning rate of Adam (the papers' 0.002), for pretraining and training.
+    device, random_state, verbose, callbacks
+        As below.
+    {ae_options}
+    lr_decay : float, default=0.9
+        Factor applied to the learning rate of the ELBO training every ``lr_decay_epochs``.
+    lr_decay_epochs : int, default=10
+    n_init : int, default=10
+        EM starts of the mixture that initialises the prior (chosen by likelihood, never
+        with labels).
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_clusters,)
+        Trained prior weights ``pi``.
+    means_ : ndarray of shape (n_clusters, latent_dim)
+        Trained prior means ``mu_c``.
+    covariances_ : ndarray of shape (n_clusters, latent_dim)
+        Trained prior variances ``sigma_c^2`` (diagonal).
+    {common_attributes}
+
+    Notes
+    -----
+    ``reconstruction`` is the likelihood ``p(x|z)``: ``"bce"`` a Bernoulli (the papers'
+    choice for images scaled to [0, 1]), ``"mse"`` a Gaussian of unit variance (any real
+    data, the default; standardise it, e.g. with ``StandardScaler``: on data of a much
+    smaller spread the reconstruction term is too weak against the prior and clusters
+    merge). :meth:`score_samples` is the ELBO of each sample in nats, evaluated
+    at ``z = mu~`` (the one-sample estimate of training, without its noise), so that
+    ``score`` compares settings like ``GaussianMixture.score`` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import VaDE
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = VaDE(n_clusters=2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=20,
+    ...              max_epochs=5, random_state=0).fit(X)
+    >>> model.predict_proba(X).shape
+    (6, 2)
+    >>> samples, components = model.sample(4)
+    >>> samples.shape
+    (4, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderClusterer._parameter_constraints,
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr_decay": [Interval(Real, 0.0, 1.0, closed="right")],
+        "lr_decay_epochs": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
+        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10,
+    ):
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
+            random_state=random_state, verbose=verbose, callbacks=callbacks,
+            activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout,
+        )
+        self.max_epochs = max_epochs
+        self.lr_decay = lr_decay
+        self.lr_decay_epochs = lr_decay_epochs
+        self.n_init = n_init
+
+    # ------------------------------------------------------------------ fit hooks
+    def _build_module(self, n_features):
+        return VaDEModule(super()._build_module(n_features), self.n_clusters)
+
+    @property
+    def _autoencoder(self):
+        return self.module_.autoencoder
+
+    def _initialize_clusters(self, X, rng):
+        mixture = TorchGaussianMixture(
+            self.n_clusters, covariance_type="diag", n_init=self.n_init,
+            random_state=_sub_seed(rng), device=self.device_,
+        ).fit(self._code64(X))
+        prior = self.module_.prior
+        with torch.no_grad():
+            as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device_)
+            prior.weight_logits.copy_(as_tensor(np.log(mixture.weights_)))
+            prior.means.copy_(as_tensor(mixture.means_))
+            prior.raw_log_vars.copy_(as_tensor(np.log(mixture.covariances_)))
+        self._set_prior_attributes()
+
+    def _criterion(self):
+        return VaDELoss(self.module_, self.reconstruction)
+
+    def _training_callbacks(self):
+        return [("lr_decay", LRScheduler(
+            policy=torch.optim.lr_scheduler.StepLR, step_size=self.lr_decay_epochs,
+            gamma=self.lr_decay,
+        ))]
+
+    def _fine_tune(self, X, config, generator):
+        history = train_module(
+            self.module_, X, self._criterion(), phase="cluster", max_epochs=self.max_epochs,
+            config=config, generator=generator, callbacks=self._training_callbacks(),
+        )
+        self._set_prior_attributes()
+        return history
+
+    def _set_prior_attributes(self):
+        log_weights, means, log_vars = self.module_.prior.parameters_for_elbo()
+        to_numpy = lambda t: t.detach().cpu().double().numpy()
+        self.weights_ = np.exp(to_numpy(log_weights))
+        self.means_ = to_numpy(means)
+        self.covariances_ = np.exp(to_numpy(log_vars))
+
+    # ------------------------------------------------------------------ inference
+    def _predict_proba(self, X):
+        module = self.module_
+        return self._apply(lambda x: module.log_cluster_probabilities(self._encode(x)).exp(), X)
+
+    def _score_samples(self, X):
+        module = self.module_
+        return self._apply(lambda x: module.elbo(x, module(x), self.reconstruction), X)
+
+    def sample(self, n_samples=1):
+        """Generate samples: ``c ~ pi``, ``z ~ N(mu_c, sigma_c^2)``, decoded.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Decoder means (through a sigmoid when ``reconstruction="bce"``).
+        y : ndarray of shape (n_samples,)
+            Cluster of each sample.
+        """
+        check_is_fitted(self)
+        rng = np.random.RandomState(draw_seed(self.random_state))
+        codes, y = sample_mixture(
+            self.weights_, self.means_, self.covariances_, "diag", n_samples, rng
+        )
+        return self._decode_codes(codes), y

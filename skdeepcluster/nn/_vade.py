@@ -1,0 +1,124 @@
+"""VaDE: a variational autoencoder with a Gaussian-mixture prior on its code."""
+
+import torch
+from torch import nn
+
+from ..functional import prior_responsibilities, vade_elbo, wasserstein_similarity_loss
+
+#: Range of the log-variances (encoder and prior): exp() of them stays finite in float32
+#: and no variance collapses to zero, a known cause of NaN in VaDE ports.
+LOG_VAR_RANGE = (-15.0, 15.0)
+
+
+class GaussianMixturePrior(nn.Module):
+    """``p(c) = pi``, ``p(z|c) = N(mu_c, diag(sigma_c^2))`` with learnable parameters.
+
+    Parameters
+    ----------
+    n_clusters : int
+    latent_dim : int
+    """
+
+    def __init__(self, n_clusters, latent_dim):
+        super().__init__()
+        self.weight_logits = nn.Parameter(torch.zeros(n_clusters))
+        self.means = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+        self.raw_log_vars = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+
+    def log_weights(self):
+        """``log pi``, shape (n_clusters,)."""
+        return torch.log_softmax(self.weight_logits, dim=0)
+
+    def log_vars(self):
+        """Log variances, shape (n_clusters, latent_dim), within :data:`LOG_VAR_RANGE`."""
+        return self.raw_log_vars.clamp(*LOG_VAR_RANGE)
+
+    def parameters_for_elbo(self):
+        """``(log_weights, means, log_vars)`` as the functional ELBO takes them."""
+        return self.log_weights(), self.means, self.log_vars()
+
+    def responsibilities(self, z):
+        """``log p(c|z)``, shape (n_samples, n_clusters)."""
+        return prior_responsibilities(z, *self.parameters_for_elbo())
+
+
+class VaDEModule(nn.Module):
+    """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> x``, a mixture prior on ``z`` and,
+    for DVAE, a classifier ``z -> q(c|z)``.
+
+    The encoder is ``autoencoder``'s, with a second head for the log-variance on its last
+    hidden layer; ``mu`` is the autoencoder's code, so the autoencoder pretrains as usual.
+    In training mode ``forward`` samples ``z = mu + sigma * eps`` (from torch's current
+    random state); in evaluation mode ``z = mu``, so inference is deterministic.
+
+    Parameters
+    ----------
+    autoencoder : MLPAutoencoder
+    n_clusters : int
+    classifier : nn.Module or None, default=None
+        Maps ``z`` to cluster logits; None takes ``q(c|z)`` from the prior (VaDE).
+
+    Forward returns ``(mu, log_var, z, reconstruction, log_gamma)``.
+    """
+
+    def __init__(self, autoencoder, n_clusters, classifier=None):
+        super().__init__()
+        self.autoencoder = autoencoder
+        code_layer = autoencoder.encoder_layers[-1][0]
+        self.log_var_head = nn.Linear(code_layer.in_features, code_layer.out_features)
+        self.prior = GaussianMixturePrior(n_clusters, code_layer.out_features)
+        self.classifier = classifier
+
+    def posterior(self, x):
+        """``(mu, log_var)`` of ``q(z|x)``, each of shape (n_samples, latent_dim)."""
+        ae = self.autoencoder
+        hidden = ae.encode(x, depth=ae.n_layers - 1)
+        mu = ae.encoder_layers[-1](hidden)
+        return mu, self.log_var_head(hidden).clamp(*LOG_VAR_RANGE)
+
+    def log_cluster_probabilities(self, z):
+        """``log q(c|z)``: the classifier's when there is one, else the prior's."""
+        if self.classifier is None:
+            return self.prior.responsibilities(z)
+        return torch.log_softmax(self.classifier(z), dim=1)
+
+    def forward(self, x):
+        mu, log_var = self.posterior(x)
+        z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
+        return mu, log_var, z, self.autoencoder.decode(z), self.log_cluster_probabilities(z)
+
+    def elbo(self, x, output, kind):
+        """Per-sample ELBO of ``x`` given this module's ``output`` on it."""
+        mu, log_var, _, reconstruction, log_gamma = output
+        return vade_elbo(
+            x, reconstruction, mu, log_var, log_gamma, *self.prior.parameters_for_elbo(),
+            kind=kind,
+        )
+
+
+class VaDELoss(nn.Module):
+    """``-mean ELBO + beta * similarity``: VaDE (``beta = 0``) and DVAE's Eq. 3.14.
+
+    Parameters
+    ----------
+    module : VaDEModule
+    kind : {"bce", "mse"}
+        Likelihood of ``x`` given ``z``.
+    beta : float, default=0.0
+        Weight of DVAE's similarity loss; a callback may change it during training.
+    """
+
+    def __init__(self, module, kind, beta=0.0):
+        super().__init__()
+        self.module = module
+        self.kind = kind
+        self.beta = beta
+
+    def forward(self, output, X, index=None):
+        loss = -self.module.elbo(X, output, self.kind).mean()
+        if self.beta:
+            mu, log_var, _, _, log_gamma = output
+            loss = loss + self.beta * wasserstein_similarity_loss(
+                log_gamma.exp(), mu, (0.5 * log_var).exp()
+            )
+        return loss
