@@ -6,6 +6,7 @@ from .models import (
     DEC,
     DMAE,
     DMM,
+    DVAE,
     IDEC,
     SDCN,
     AEKMeans,
@@ -17,6 +18,6 @@ from .models import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "AEGMM", "DEC", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer", "DeepFusionGMM",
-    "TorchGaussianMixture", "VaDE", "__version__",
+    "AEGMM", "DEC", "DVAE", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer",
+    "DeepFusionGMM", "TorchGaussianMixture", "VaDE", "__version__",
 ]

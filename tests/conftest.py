@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, DeepFusionGMM, VaDE
+from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, DeepFusionGMM, DVAE, VaDE
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -28,6 +28,8 @@ ESTIMATORS = [
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2),
     VaDE(**FAST, max_epochs=2),
+    # a few more pretraining epochs: the classifier starts from k-means of the code
+    DVAE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2, warmup_epochs=1, classifier_epochs=2),
     DeepFusionGMM(**FAST, view_hidden_dims=(16,), view_latent_dim=2, layerwise_epochs=1,
                   max_epochs=2),
 ]

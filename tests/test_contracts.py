@@ -149,9 +149,12 @@ def test_history_and_n_iter(estimator, blobs):
     model = fitted(estimator, X, layerwise_epochs=2, pretrain_epochs=3)
     phases = [r["phase"] for r in model.history_]
     assert phases[:7] == ["layerwise-0"] * 2 + ["layerwise-1"] * 2 + ["pretrain"] * 3
+    # DVAE trains its classifier on pseudo-labels between pretraining and clustering
+    n_classifier = estimator.get_params().get("classifier_epochs", 0)
+    assert phases[7 : 7 + n_classifier] == ["classifier"] * n_classifier
     if "max_epochs" in estimator.get_params():  # a clustering phase follows pretraining
-        assert 1 <= len(phases) - 7 <= estimator.max_epochs
-        assert set(phases[7:]) == {"cluster"}
+        assert 1 <= len(phases) - 7 - n_classifier <= estimator.max_epochs
+        assert set(phases[7 + n_classifier :]) == {"cluster"}
     else:
         assert len(phases) == 7
     assert model.n_iter_ == len(phases)
@@ -177,7 +180,10 @@ def test_verbose_output(estimator, blobs, capsys):
     lines = capsys.readouterr().out.splitlines()
     pretrain = [line for line in lines if line.startswith("[pretrain]")]
     assert len(pretrain) == 2 and pretrain[0].startswith("[pretrain] epoch    1/2  loss ")
-    assert all(line.startswith(("[pretrain]", "[cluster]")) for line in lines)
+    phases = ("[pretrain]", "[cluster]")
+    if "classifier_epochs" in estimator.get_params():  # DVAE
+        phases += ("[classifier]",)
+    assert all(line.startswith(phases) for line in lines)
     fitted(estimator, X, verbose=1, pretrain_epochs=2)
     err = capsys.readouterr().err
     assert "pretrain" in err and "2/2" in err and "loss=" in err

@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture._gaussian_mixture import _estimate_log_gaussian_prob
 from sklearn.preprocessing import StandardScaler
 
-from skdeepcluster import VaDE
+from skdeepcluster import DVAE, VaDE
 from skdeepcluster.functional import (
     prior_responsibilities,
     vade_elbo,
@@ -184,3 +184,64 @@ def test_learning_rate_decays(unit_blobs3, monkeypatch):
     (name, scheduler), = seen
     assert name == "lr_decay"
     assert scheduler.kwargs == {"step_size": 3, "gamma": 0.5}
+
+
+DVAE_SMALL = dict(SMALL, max_epochs=6, warmup_epochs=3, classifier_epochs=30)
+
+
+@pytest.mark.parametrize("n_clusters", [3, 12])
+def test_classifier_starts_at_the_discriminant_of_the_pseudo_labels(n_clusters):
+    from skdeepcluster.nn import cluster_classifier, initialize_classifier
+
+    centers = np.random.RandomState(0).normal(scale=10, size=(n_clusters, 4))
+    z, labels = make_blobs(n_samples=40 * n_clusters, centers=centers, random_state=0)
+    z = torch.as_tensor(z * 0.01 + 5, dtype=torch.float32)  # small spread, far from zero
+    classifier = initialize_classifier(
+        cluster_classifier(4, n_clusters), z, torch.as_tensor(labels)
+    )
+    with torch.no_grad():
+        predicted = classifier(z).argmax(dim=1).numpy()
+    assert (predicted == labels).mean() > 0.98
+
+
+def test_cluster_classifier_layout():
+    from skdeepcluster.nn import Standardize, cluster_classifier
+
+    wide = cluster_classifier(10, 12)
+    assert isinstance(wide[0], Standardize) and len(wide) == 2
+    narrow = cluster_classifier(10, 4)
+    assert [type(m).__name__ for m in narrow] == ["Standardize", "Linear", "ReLU", "Linear"]
+    z = torch.randn(50, 10) * 3 + 7
+    narrow[0].fit(z)
+    standardized = narrow[0](z)
+    assert_allclose(standardized.mean(0).detach().numpy(), 0, atol=1e-5)
+    assert_allclose(standardized.std(0).detach().numpy(), 1, atol=1e-5)
+    assert narrow(z).shape == (50, 4)
+
+
+def test_dvae_phases_warmup_and_classifier(unit_blobs3):
+    X, y = unit_blobs3
+    model = DVAE(3, reconstruction="bce", beta=0.5, **DVAE_SMALL).fit(X)
+    assert adjusted_rand_score(y, model.labels_) == 1.0
+    classifier = [r["loss"] for r in model.history_ if r["phase"] == "classifier"]
+    assert len(classifier) == 30 and classifier[-1] < 0.1  # it fits the pseudo-labels
+    betas = [r["beta"] for r in model.history_ if r["phase"] == "cluster"]
+    assert betas == [0.0, 0.0, 0.0, 0.5, 0.5, 0.5]
+    assert all(np.isfinite(r["loss"]) for r in model.history_)
+    assert not hasattr(model, "_pseudo_labels")
+
+
+def test_dvae_predict_proba_is_the_classifier_on_the_mean(unit_blobs3):
+    X, _ = unit_blobs3
+    model = DVAE(3, reconstruction="bce", **DVAE_SMALL).fit(X)
+    with torch.no_grad():
+        logits = model.module_.classifier(torch.as_tensor(model.transform(X), dtype=torch.float32))
+    assert_allclose(model.predict_proba(X), torch.softmax(logits, 1).numpy(), atol=1e-5)
+    samples, _ = model.sample(5)
+    assert samples.shape == (5, X.shape[1])
+
+
+def test_dvae_without_similarity_is_an_ablation(unit_blobs3):
+    X, _ = unit_blobs3
+    model = DVAE(3, reconstruction="bce", beta=0.0, **DVAE_SMALL).fit(X)
+    assert {r["beta"] for r in model.history_ if r["phase"] == "cluster"} == {0.0}

@@ -6,9 +6,9 @@ from ._dmae import DMAE, DMM
 from ._fusion import DeepFusionGMM
 from ._mixture import TorchGaussianMixture
 from ._sdcn import SDCN
-from ._vade import VaDE
+from ._vade import DVAE, VaDE
 
 __all__ = [
     "AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "DeepFusionGMM", "IDEC", "SDCN",
-    "TorchGaussianMixture", "VaDE",
+    "TorchGaussianMixture", "VaDE", "DVAE",
 ]

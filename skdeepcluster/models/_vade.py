@@ -1,17 +1,25 @@
-"""VaDE: variational deep embedding, a VAE with a Gaussian-mixture prior."""
+"""VaDE and DVAE: variational deep embedding, a VAE with a Gaussian-mixture prior."""
 
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
 
 from .._docs import fill_doc
 from ..base import draw_seed
-from ..nn import VaDELoss, VaDEModule
-from ..training import train_module
+from ..functional import m_step
+from ..nn import (
+    PseudoLabelLoss,
+    VaDELoss,
+    VaDEModule,
+    cluster_classifier,
+    initialize_classifier,
+)
+from ..training import WarmupWeight, train_module
 from ._ae_base import AutoencoderClusterer
 from ._mixture import TorchGaussianMixture, _sub_seed, sample_mixture
 
@@ -126,11 +134,15 @@ class VaDE(AutoencoderClusterer):
     def _autoencoder(self):
         return self.module_.autoencoder
 
-    def _initialize_clusters(self, X, rng):
-        mixture = TorchGaussianMixture(
+    def _initial_mixture(self, code, rng):
+        """The diagonal Gaussian mixture, fitted by EM to the code, that starts the prior."""
+        return TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", n_init=self.n_init,
             random_state=_sub_seed(rng), device=self.device_,
-        ).fit(self._code64(X))
+        ).fit(code)
+
+    def _initialize_clusters(self, X, rng):
+        mixture = self._initial_mixture(self._code64(X), rng)
         prior = self.module_.prior
         with torch.no_grad():
             as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device_)
@@ -192,3 +204,139 @@ class VaDE(AutoencoderClusterer):
             self.weights_, self.means_, self.covariances_, "diag", n_samples, rng
         )
         return self._decode_codes(codes), y
+
+
+@fill_doc
+class DVAE(VaDE):
+    """DVAE: VaDE with a cluster classifier and a Wasserstein similarity loss.
+
+    The model of Ma, "Achieving deep clustering through the use of variational
+    autoencoders and similarity-based loss" (Math. Biosci. Eng. 19(10), 2022). It extends
+    :class:`VaDE` in two ways:
+
+    - ``q(c|z)`` is a classifier ``h(z)`` (a ``latent_dim-C`` network, ``latent_dim-C-C``
+      when there are fewer than 10 clusters, behind a fixed standardisation of the code)
+      instead of the prior's posterior. After the autoencoder is pretrained and the prior
+      initialised, the classifier starts at the linear discriminant of k-means
+      pseudo-labels of the code, is trained on them (``classifier_epochs``), then inside
+      the ELBO. The prior is fitted by EM from the
+      same k-means clusters, so that its component ``k`` starts as the classifier's class
+      ``k`` (as in the paper, where k-means initialises both).
+    - On every mini-batch, a similarity loss pulls together the codes of samples that share
+      a cluster: ``w_ij = sum_k gamma_ik gamma_jk / sum_i gamma_ik`` weighs the pairs,
+      ``Q_ij = 1 / (1 + d_W(i, j))`` with the closed-form 2-Wasserstein distance between
+      the posteriors ``q(z|x_i)`` and ``q(z|x_j)``, and the loss is
+      ``-(1/B^2) sum_ij w_ij log softmax_j(Q_ij)``
+      (:func:`~skdeepcluster.functional.wasserstein_similarity_loss`). The total is
+      ``-ELBO + beta * similarity``, with ``beta = 0`` for the first ``warmup_epochs``.
+
+    :meth:`predict_proba` is the classifier's ``q(c | z = mu~)``.
+
+    Parameters
+    ----------
+    {n_clusters}
+    {autoencoder}
+    pretrain_epochs : int, default=200
+        Epochs of autoencoder pretraining.
+    max_epochs : int, default=100
+        Epochs of ELBO training (the similarity loss joins after ``warmup_epochs``).
+    batch_size : int, default=256
+        Mini-batch size (the paper uses 300); the similarity loss costs O(batch_size^2).
+    lr : float, default=2e-3
+    device, random_state, verbose, callbacks
+        As in :class:`VaDE`.
+    {ae_options}
+    lr_decay : float, default=0.9
+    lr_decay_epochs : int, default=10
+    n_init : int, default=10
+        Starts of the k-means that gives the pseudo-labels (and the start of EM).
+    beta : float, default=0.1
+        Weight of the similarity loss after the warm-up (the paper's value on MNIST; it
+        reports values up to 1).
+    warmup_epochs : int, default=50
+        ELBO epochs without the similarity loss (the paper's ``T = 50``).
+    classifier_epochs : int, default=50
+        Epochs of classifier training on the pseudo-labels.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_clusters,)
+    means_ : ndarray of shape (n_clusters, latent_dim)
+    covariances_ : ndarray of shape (n_clusters, latent_dim)
+        The trained Gaussian-mixture prior, as in :class:`VaDE`.
+    {common_attributes}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import DVAE
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = DVAE(n_clusters=2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=20,
+    ...              max_epochs=4, warmup_epochs=2, classifier_epochs=5,
+    ...              random_state=0).fit(X)
+    >>> model.predict_proba(X).shape
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **VaDE._parameter_constraints,
+        "beta": [Interval(Real, 0.0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "classifier_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
+        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
+        classifier_epochs=50,
+    ):
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, max_epochs=max_epochs, batch_size=batch_size,
+            lr=lr, device=device, random_state=random_state, verbose=verbose,
+            callbacks=callbacks, activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout, lr_decay=lr_decay,
+            lr_decay_epochs=lr_decay_epochs, n_init=n_init,
+        )
+        self.beta = beta
+        self.warmup_epochs = warmup_epochs
+        self.classifier_epochs = classifier_epochs
+
+    def _build_module(self, n_features):
+        module = super()._build_module(n_features)
+        module.classifier = cluster_classifier(self.latent_dim, self.n_clusters)
+        return module
+
+    def _initial_mixture(self, code, rng):
+        """k-means pseudo-labels of the code, and EM for the prior started from their
+        clusters: component ``k`` of the prior is then the classifier's class ``k``."""
+        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=_sub_seed(rng))
+        labels = torch.as_tensor(kmeans.fit_predict(code), dtype=torch.int64)
+        one_hot = torch.nn.functional.one_hot(labels, self.n_clusters).double()
+        weights, means, variances = m_step(torch.as_tensor(code), one_hot, "diag", 1e-6)
+        self._pseudo_labels = labels
+        return TorchGaussianMixture(
+            self.n_clusters, covariance_type="diag", weights_init=weights.numpy(),
+            means_init=means.numpy(), precisions_init=1.0 / variances.numpy(),
+            device=self.device_,
+        ).fit(code)
+
+    def _training_callbacks(self):
+        return super()._training_callbacks() + [
+            ("beta_warmup", WarmupWeight("beta", self.beta, self.warmup_epochs)),
+        ]
+
+    def _fine_tune(self, X, config, generator):
+        codes = torch.from_numpy(self._transform(X.numpy()))
+        labels = self._pseudo_labels
+        initialize_classifier(self.module_.classifier, codes.to(config.device),
+                              labels.to(config.device))
+        del self._pseudo_labels  # not fitted state: it would be pickled with the model
+        history = train_module(
+            self.module_.classifier, codes, PseudoLabelLoss(labels.to(config.device)),
+            phase="classifier", max_epochs=self.classifier_epochs, config=config,
+            generator=generator,
+        )
+        return history + super()._fine_tune(X, config, generator)

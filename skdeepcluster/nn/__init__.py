@@ -10,7 +10,16 @@ from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNLayer, SDCNLoss, SDCNModule
 from ._losses import ReconstructionLoss
-from ._vade import LOG_VAR_RANGE, GaussianMixturePrior, VaDELoss, VaDEModule
+from ._vade import (
+    LOG_VAR_RANGE,
+    GaussianMixturePrior,
+    PseudoLabelLoss,
+    Standardize,
+    VaDELoss,
+    VaDEModule,
+    cluster_classifier,
+    initialize_classifier,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -23,11 +32,15 @@ __all__ = [
     "LOG_VAR_RANGE",
     "MLPAutoencoder",
     "MixtureLoss",
+    "PseudoLabelLoss",
     "ReconstructionLoss",
     "SDCNLoss",
     "SDCNModule",
     "SelfTrainingLoss",
+    "Standardize",
     "StudentTClusterer",
     "VaDELoss",
     "VaDEModule",
+    "cluster_classifier",
+    "initialize_classifier",
 ]

@@ -42,6 +42,105 @@ class GaussianMixturePrior(nn.Module):
         return prior_responsibilities(z, *self.parameters_for_elbo())
 
 
+class Standardize(nn.Module):
+    """``(x - loc) / scale`` with fixed (non-trained) ``loc`` and ``scale`` buffers.
+
+    Parameters
+    ----------
+    n_features : int
+    """
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.register_buffer("loc", torch.zeros(n_features))
+        self.register_buffer("scale", torch.ones(n_features))
+
+    def fit(self, x):
+        """Set ``loc`` and ``scale`` to the mean and standard deviation of ``x``."""
+        with torch.no_grad():
+            self.loc.copy_(x.mean(dim=0))
+            self.scale.copy_(x.std(dim=0).clamp_min(torch.finfo(x.dtype).eps))
+        return self
+
+    def forward(self, x):
+        return (x - self.loc) / self.scale
+
+
+def cluster_classifier(latent_dim, n_clusters):
+    """DVAE's classifier ``z -> logits of q(c|z)``: ``L-C``, or ``L-C-C`` when C < 10.
+
+    Ma (2022) uses a 10-C network for ten clusters and 10-C-C for fewer; the extra hidden
+    layer (ReLU) gives a small number of clusters a non-linear boundary. A fixed
+    :class:`Standardize` layer comes first (index 0; set it from the codes with ``fit``),
+    so that training on pseudo-labels does not depend on the scale of the code.
+    """
+    if n_clusters >= 10:
+        layers = [nn.Linear(latent_dim, n_clusters)]
+    else:
+        layers = [nn.Linear(latent_dim, n_clusters), nn.ReLU(), nn.Linear(n_clusters, n_clusters)]
+    return nn.Sequential(Standardize(latent_dim), *layers)
+
+
+def initialize_classifier(classifier, z, labels):
+    """Start a :func:`cluster_classifier` at the linear discriminant of pseudo-labels.
+
+    Its :class:`Standardize` layer is fitted to ``z``; its logits are set to those of a
+    Gaussian model of the labelled clusters with a shared diagonal covariance (linear
+    discriminant analysis) in the standardised code, which already classifies well
+    separated pseudo-labels. With the ``L-C-C`` network, the first layer gives the
+    discriminants shifted to be positive on ``z`` (so the ReLU passes them) and the second
+    removes the shift. Training on the pseudo-labels then refines it: from a random start
+    Adam needs thousands of steps to reach confident logits.
+
+    Parameters
+    ----------
+    classifier : nn.Sequential
+        As returned by :func:`cluster_classifier`.
+    z : Tensor of shape (n_samples, latent_dim)
+    labels : Tensor of shape (n_samples,), int64
+        Pseudo-labels in ``0 .. n_clusters - 1``, every class present.
+    """
+    standardize, *layers = classifier
+    linear = [layer for layer in layers if isinstance(layer, nn.Linear)]
+    with torch.no_grad():
+        u = standardize.fit(z)(z)
+        n_clusters = linear[-1].out_features
+        one_hot = nn.functional.one_hot(labels, n_clusters).to(u.dtype)
+        counts = one_hot.sum(dim=0).clamp_min(1.0)
+        means = one_hot.T @ u / counts.unsqueeze(1)
+        variance = (u - means[labels]).pow(2).mean(dim=0).clamp_min(1e-6)
+        weight = means / variance
+        bias = -0.5 * (means.pow(2) / variance).sum(dim=1) + (counts / len(u)).log()
+        if len(linear) == 1:
+            linear[0].weight.copy_(weight)
+            linear[0].bias.copy_(bias)
+            return classifier
+        first, second = linear
+        shift = (-(u @ weight.T + bias).min()).clamp_min(0.0) + 1.0
+        first.weight.copy_(weight)
+        first.bias.copy_(bias + shift)
+        second.weight.copy_(torch.eye(n_clusters, dtype=u.dtype))
+        second.bias.fill_(-float(shift))
+    return classifier
+
+
+class PseudoLabelLoss(nn.Module):
+    """Cross-entropy of a classifier's logits against fixed pseudo-labels, read by index.
+
+    Parameters
+    ----------
+    labels : Tensor of shape (n_samples,), int64
+        Pseudo-label of every training sample (e.g. from k-means).
+    """
+
+    def __init__(self, labels):
+        super().__init__()
+        self.register_buffer("labels", labels)
+
+    def forward(self, logits, X, index):
+        return nn.functional.cross_entropy(logits, self.labels[index.to(self.labels.device)])
+
+
 class VaDEModule(nn.Module):
     """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> x``, a mixture prior on ``z`` and,
     for DVAE, a classifier ``z -> q(c|z)``.

@@ -1,6 +1,6 @@
 """The one training loop (a skorch ``NeuralNet``), its data path, callbacks and inference helper."""
 
-from ._callbacks import EpochLog, PhaseProgress, TargetRefresh
+from ._callbacks import EpochLog, PhaseProgress, TargetRefresh, WarmupWeight
 from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
 from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
@@ -21,4 +21,5 @@ __all__ = [
     "make_dataset",
     "train_layerwise",
     "train_module",
+    "WarmupWeight",
 ]

@@ -124,3 +124,30 @@ class TargetRefresh(Callback):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         net.criterion_.target = None
         del self.data_, self.labels_
+
+
+class WarmupWeight(Callback):
+    """Switch a weight of the criterion on after a warm-up: 0 for the first epochs.
+
+    At the start of every epoch ``net.criterion_.<attribute>`` is set to 0 during the first
+    ``warmup_epochs`` epochs and to ``value`` afterwards (DVAE's similarity weight ``beta``,
+    zero for its first ``T`` epochs). The value used is recorded in the history under
+    ``attribute``.
+
+    Parameters
+    ----------
+    attribute : str
+    value : float
+    warmup_epochs : int
+    """
+
+    def __init__(self, attribute, value, warmup_epochs):
+        self.attribute = attribute
+        self.value = value
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history)  # skorch has appended this epoch's row already
+        weight = 0.0 if epoch <= self.warmup_epochs else self.value
+        setattr(net.criterion_, self.attribute, weight)
+        net.history.record(self.attribute, weight)
