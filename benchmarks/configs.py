@@ -59,13 +59,16 @@ REFERENCES = ("KMeans", "GaussianMixture")
 _DEEP_DEFAULTS = {
     "AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}, "DMM": {}, "DMAE": {},
     "AE+DMM": {}, "DeepFusionGMM": {},
+    # VaDE and DVAE model images (in [0, 1]) with a Bernoulli likelihood, as their papers
+    # do; their default unit-variance Gaussian suits standardised data, not pixels.
+    "VaDE": {"reconstruction": "bce"}, "DVAE": {"reconstruction": "bce"},
 }
 _IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
                  "usps": (1, 16, 16)}
 
 # About 10,000 to 70,000 samples: 50 pretraining epochs are 1,800 to 14,000 optimizer steps,
 # as many as or more than 200 epochs of a few thousand samples.
-_LARGE = {name: {"pretrain_epochs": 50} for name in _DEEP_DEFAULTS}
+_LARGE = {name: {**params, "pretrain_epochs": 50} for name, params in _DEEP_DEFAULTS.items()}
 _LARGE.pop("DMM")  # no pretraining
 
 MODEL_PARAMS = {

@@ -36,10 +36,13 @@ from configs import (  # noqa: E402
 )
 
 DEEP_MODELS = (
-    "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", *VARIANTS,
+    "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", "VaDE", "DVAE",
+    *VARIANTS,
 )
 #: What runs when --models is not given (the main job).
-DEFAULT_MODELS = ("AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM")
+DEFAULT_MODELS = (
+    "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", "VaDE", "DVAE",
+)
 COLUMNS = [
     "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",
     "epoch_seconds", "n_epochs", "epoch_scale", "peak_host_mb", "peak_device_mb", "device",

@@ -27,8 +27,9 @@ ESTIMATORS = [
     SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20),  # the GCN starts untrained: more steps
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2),
-    VaDE(**FAST, max_epochs=2),
-    # a few more pretraining epochs: the classifier starts from k-means of the code
+    # VAEs: a few more pretraining epochs, so that the prior (and DVAE's classifier) start
+    # from a code that already separates the toy clusters of the checks
+    VaDE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2),
     DVAE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2, warmup_epochs=1, classifier_epochs=2),
     DeepFusionGMM(**FAST, view_hidden_dims=(16,), view_latent_dim=2, layerwise_epochs=1,
                   max_epochs=2),

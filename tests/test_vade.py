@@ -245,3 +245,14 @@ def test_dvae_without_similarity_is_an_ablation(unit_blobs3):
     X, _ = unit_blobs3
     model = DVAE(3, reconstruction="bce", beta=0.0, **DVAE_SMALL).fit(X)
     assert {r["beta"] for r in model.history_ if r["phase"] == "cluster"} == {0.0}
+
+
+def test_posterior_variance_starts_small(unit_blobs3):
+    from skdeepcluster.models._vade import INITIAL_POSTERIOR_VARIANCE
+
+    X, _ = unit_blobs3
+    model = VaDE(3, **{**SMALL, "max_epochs": 0}).fit(X)
+    with torch.no_grad():
+        _, log_var = model.module_.posterior(torch.as_tensor(X, dtype=torch.float32))
+    expected = np.log(INITIAL_POSTERIOR_VARIANCE * model.covariances_.mean())
+    assert_allclose(log_var.numpy(), expected, rtol=1e-5)

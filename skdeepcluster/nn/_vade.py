@@ -1,5 +1,7 @@
 """VaDE: a variational autoencoder with a Gaussian-mixture prior on its code."""
 
+import math
+
 import torch
 from torch import nn
 
@@ -167,6 +169,17 @@ class VaDEModule(nn.Module):
         self.log_var_head = nn.Linear(code_layer.in_features, code_layer.out_features)
         self.prior = GaussianMixturePrior(n_clusters, code_layer.out_features)
         self.classifier = classifier
+
+    def start_posterior_variance(self, variance):
+        """Make the encoder's ``q(z|x)`` start with variance ``variance`` for every input.
+
+        The log-variance head gets zero weights and bias ``log(variance)``; training then
+        moves it. From a random start the posterior variance is about 1 whatever the scale
+        of the pretrained code, which can blur its clusters before the ELBO recovers.
+        """
+        with torch.no_grad():
+            self.log_var_head.weight.zero_()
+            self.log_var_head.bias.fill_(math.log(variance))
 
     def posterior(self, x):
         """``(mu, log_var)`` of ``q(z|x)``, each of shape (n_samples, latent_dim)."""
