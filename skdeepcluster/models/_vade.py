@@ -64,7 +64,7 @@ class VaDE(AutoencoderClusterer):
     lr : float, default=2e-3
         Initial learning rate of Adam (the papers' 0.002), for pretraining and training.
     device, random_state, verbose, callbacks
-        As below.
+        As in :class:`AEGMM`.
     {ae_options}
     lr_decay : float, default=0.9
         Factor applied to the learning rate of the ELBO training every ``lr_decay_epochs``.
@@ -226,12 +226,11 @@ class DVAE(VaDE):
 
     - ``q(c|z)`` is a classifier ``h(z)`` (a ``latent_dim-C`` network, ``latent_dim-C-C``
       when there are fewer than 10 clusters, behind a fixed standardisation of the code)
-      instead of the prior's posterior. After the autoencoder is pretrained and the prior
-      initialised, the classifier starts at the linear discriminant of k-means
-      pseudo-labels of the code, is trained on them (``classifier_epochs``), then inside
-      the ELBO. The prior is fitted by EM from the
-      same k-means clusters, so that its component ``k`` starts as the classifier's class
-      ``k`` (as in the paper, where k-means initialises both).
+      instead of the prior's posterior. After the autoencoder is pretrained, k-means
+      gives pseudo-labels of the code; the prior is fitted by EM from their clusters, so
+      that its component ``k`` starts as the classifier's class ``k`` (as in the paper,
+      where k-means initialises both). The classifier starts at the linear discriminant of
+      the pseudo-labels, is trained on them (``classifier_epochs``), then inside the ELBO.
     - On every mini-batch, a similarity loss pulls together the codes of samples that share
       a cluster: ``w_ij = sum_k gamma_ik gamma_jk / sum_i gamma_ik`` weighs the pairs,
       ``Q_ij = 1 / (1 + d_W(i, j))`` with the closed-form 2-Wasserstein distance between
