@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .training import TrainingConfig, apply_in_chunks, local_torch_seed
 
-__all__ = ["BaseDeepClusterer", "resolve_device", "draw_seed"]
+__all__ = ["BaseDeepClusterer", "resolve_device", "draw_seed", "loadable_device"]
 
 
 def resolve_device(device):
@@ -43,6 +43,14 @@ def resolve_device(device):
             "CUDA device(s) exist"
         )
     return resolved
+
+
+def loadable_device(device):
+    """``device``, or the CPU when it is a CUDA device and this machine has no CUDA (a model
+    fitted on a GPU, unpickled on a CPU-only machine)."""
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return device
 
 
 def draw_seed(random_state):
@@ -277,8 +285,5 @@ class BaseDeepClusterer(
     def __setstate__(self, state):
         super().__setstate__(state)
         if "module_" in state:
-            device = state["device_"]
-            if device.type == "cuda" and not torch.cuda.is_available():
-                device = torch.device("cpu")
-            self.device_ = device
-            self.module_.to(device)
+            self.device_ = loadable_device(state["device_"])
+            self.module_.to(self.device_)

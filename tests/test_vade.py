@@ -228,7 +228,7 @@ def test_dvae_phases_warmup_and_classifier(unit_blobs3):
     betas = [r["beta"] for r in model.history_ if r["phase"] == "cluster"]
     assert betas == [0.0, 0.0, 0.0, 0.5, 0.5, 0.5]
     assert all(np.isfinite(r["loss"]) for r in model.history_)
-    assert not hasattr(model, "_pseudo_labels")
+    assert not hasattr(model, "_pseudo_labelled")
 
 
 def test_dvae_predict_proba_is_the_classifier_on_the_mean(unit_blobs3):

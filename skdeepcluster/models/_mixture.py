@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import draw_seed, resolve_device
+from ..base import draw_seed, loadable_device, resolve_device
 from ..functional import (
     COVARIANCE_TYPES,
     IllDefinedCovarianceError,
@@ -300,7 +300,9 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         self.n_iter_ = len(bounds)
         self.lower_bounds_ = list(bounds)
         self.lower_bound_ = best_bound
-        return self._log_resp(X).argmax(axis=1)
+        weights, means, _, precisions_chol = params
+        log_resp = e_step(X_t, weights, means, precisions_chol, self.covariance_type)[1]
+        return log_resp.argmax(dim=1).cpu().numpy()
 
     def _em(self, X, rng):
         """One initialisation and its EM iterations; returns params, bounds, converged."""
@@ -526,6 +528,5 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        device = state.get("device_")
-        if device is not None and device.type == "cuda" and not torch.cuda.is_available():
-            self.device_ = torch.device("cpu")
+        if "device_" in state:
+            self.device_ = loadable_device(state["device_"])

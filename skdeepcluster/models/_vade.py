@@ -325,7 +325,8 @@ class DVAE(VaDE):
         labels = torch.as_tensor(kmeans.fit_predict(code), dtype=torch.int64)
         one_hot = torch.nn.functional.one_hot(labels, self.n_clusters).double()
         weights, means, variances = m_step(torch.as_tensor(code), one_hot, "diag", 1e-6)
-        self._pseudo_labels = labels
+        # kept for _fine_tune, which trains the classifier on them (no second encoding pass)
+        self._pseudo_labelled = torch.as_tensor(code, dtype=torch.float32), labels
         return TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", weights_init=weights.numpy(),
             means_init=means.numpy(), precisions_init=1.0 / variances.numpy(),
@@ -338,11 +339,10 @@ class DVAE(VaDE):
         ]
 
     def _fine_tune(self, X, config, generator):
-        codes = torch.from_numpy(self._transform(X.numpy()))
-        labels = self._pseudo_labels
+        codes, labels = self._pseudo_labelled
+        del self._pseudo_labelled  # not fitted state: it would be pickled with the model
         initialize_classifier(self.module_.classifier, codes.to(config.device),
                               labels.to(config.device))
-        del self._pseudo_labels  # not fitted state: it would be pickled with the model
         history = train_module(
             self.module_.classifier, codes, PseudoLabelLoss(labels.to(config.device)),
             phase="classifier", max_epochs=self.classifier_epochs, config=config,
