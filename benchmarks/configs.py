@@ -51,6 +51,8 @@ VARIANTS = {
     "DMAE-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True}),
     "AE+DMM-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
                               "train_encoder": False}),
+    # DVAE without its similarity loss: the DVAE paper's ablation (Table 4).
+    "DVAE-nosim": ("DVAE", {"beta": 0.0}),
 }
 
 #: Reference models, always in the table.
@@ -62,8 +64,9 @@ _DEEP_DEFAULTS = {
     # VaDE and DVAE model images (in [0, 1]) with a Bernoulli likelihood, as their papers
     # do; their default unit-variance Gaussian suits standardised data, not pixels.
     "VaDE": {"reconstruction": "bce"}, "DVAE": {"reconstruction": "bce"},
+    "DVAE-nosim": {"reconstruction": "bce"},
 }
-_IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
+IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
                  "usps": (1, 16, 16)}
 
 # About 10,000 to 70,000 samples: 50 pretraining epochs are 1,800 to 14,000 optimizer steps,
@@ -92,7 +95,7 @@ MODEL_PARAMS["mnist_usps"]["DeepFusionGMM"] = {"views": [784, 784]}
 _SHALLOW = {"max_epochs": 40, "batch_size": 32}
 _DEEP_2D = {"hidden_dims": (256, 256), "latent_dim": 100, "pretrain_epochs": 100,
             "max_epochs": 100, "batch_size": 32}
-for _name, _shape in _IMAGE_SHAPES.items():
+for _name, _shape in IMAGE_SHAPES.items():
     _base = MODEL_PARAMS[_name].get("DMAE", {})
     for _variant in ("DMAE-paper", "AE+DMM-paper"):
         MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}

@@ -8,8 +8,10 @@ models' own defaults, ``--epoch-scale 1``. Examples::
     python benchmarks/run.py --epoch-scale 1 --seeds 5 --plots
     python benchmarks/run.py --datasets mnist --subset 10000 --epoch-scale 1 --data-dir DIR
     python benchmarks/run.py --quick
+    python benchmarks/run.py --summarize results/a.csv results/b.csv
 
-Each run happens in a fresh subprocess, so that its peak host memory is its own. Labels are
+Each run happens in a fresh subprocess, so that its peak host memory is its own; ``--jobs N``
+runs N at a time (Python 3.11 or later). Labels are
 used for scoring only: nothing is selected with them, and every number is the model's state
 after its last epoch.
 """
@@ -31,8 +33,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from skorch.callbacks import Callback  # noqa: E402
+
 from configs import (  # noqa: E402
-    MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic, split_view,
+    IMAGE_SHAPES, MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic,
+    split_view,
 )
 
 DEEP_MODELS = (
@@ -62,7 +67,8 @@ def _commit():
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        # A copy of the tree without its git folder (e.g. on a remote machine) can be told.
+        return os.environ.get("BENCHMARK_COMMIT", "unknown")
 
 
 def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
@@ -121,6 +127,10 @@ def run_one(job):
     X, y = load(job["dataset"], job["data_dir"], job["subset"])
     model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
                        job["device"], job["epoch_scale"])
+    snapshots = None
+    if job["plots"] and job["model"] in DEEP_MODELS and "callbacks" in model.get_params():
+        snapshots = CodeSnapshots(X, y)
+        model.set_params(callbacks=[("code_snapshots", snapshots)])
     cuda = torch.cuda.is_available() and job["model"] in DEEP_MODELS
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -140,7 +150,13 @@ def run_one(job):
         "device": str(getattr(model, "device_", "cpu")), "commit": job["commit"],
     }
     if job["plots"]:
-        _plot(model, X, y, labels, history, Path(job["plot_prefix"]))
+        prefix = Path(job["plot_prefix"])
+        _plot(model, X, y, labels, history, prefix)
+        if snapshots is not None and snapshots.codes:
+            snapshots.plot(prefix)
+        shape = IMAGE_SHAPES.get(split_view(job["dataset"])[0])
+        if job["model"] in DEEP_MODELS and hasattr(model, "sample") and shape:
+            _plot_samples(model, shape, prefix)
     rows = [row]
     if job["code_kmeans"] and job["model"] in DEEP_MODELS:
         from sklearn.cluster import KMeans
@@ -182,6 +198,92 @@ def _plot(model, X, y, labels, history, prefix):
         ax.legend()
         fig.savefig(f"{prefix}-loss.png", dpi=100, bbox_inches="tight")
         plt.close(fig)
+
+
+class CodeSnapshots(Callback):
+    """A skorch callback keeping the code of a fixed subset over the clustering phase.
+
+    Recorded for modules with a variational posterior (VaDE, DVAE): the posterior mean of
+    ``n_points`` fixed samples and the cluster each is assigned to, before the first epoch
+    and after about a tenth, a quarter, half and all of the epochs (the DVAE paper's
+    Fig. 4). Every training phase gets a deep copy of the estimator's callbacks; this one
+    returns itself from ``__deepcopy__`` so that all phases record into one list. It runs
+    under ``no_grad`` and draws no random numbers, so training is unchanged.
+    """
+
+    def __init__(self, X, y, n_points=2000):
+        import numpy as np
+
+        rows = np.random.RandomState(0).choice(len(X), min(n_points, len(X)), replace=False)
+        self.X, self.y = X[rows], y[rows]
+        self.codes = []  # (epoch, code, assigned cluster)
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        self._record(net, 0)
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch, total = len(net.history), net.max_epochs
+        if epoch in {max(1, round(total * f)) for f in (0.1, 0.25, 0.5, 1.0)}:
+            self._record(net, epoch)
+
+    def _record(self, net, epoch):
+        import torch
+
+        module = net.module_
+        if not hasattr(module, "posterior"):
+            return
+        with torch.no_grad():
+            X = torch.as_tensor(self.X, dtype=torch.float32, device=net.device)
+            mu, _ = module.posterior(X)
+            clusters = module.log_cluster_probabilities(mu).argmax(1)
+        self.codes.append((epoch, mu.cpu().numpy(), clusters.cpu().numpy()))
+
+    def plot(self, prefix):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from sklearn.manifold import TSNE
+
+        fig, axes = plt.subplots(1, len(self.codes), figsize=(3.5 * len(self.codes), 3.5))
+        for ax, (epoch, code, clusters) in zip(axes, self.codes):
+            points = TSNE(2, init="pca", random_state=0).fit_transform(code)
+            ax.scatter(points[:, 0], points[:, 1], c=clusters, s=2, cmap="tab10",
+                       vmin=0, vmax=9)
+            ax.set_title(f"epoch {epoch}")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        fig.suptitle(f"{prefix.name}: t-SNE of the code over the clustering phase, "
+                     "coloured by assigned cluster")
+        fig.savefig(f"{prefix}-training.png", dpi=100, bbox_inches="tight")
+        plt.close(fig)
+
+
+def _plot_samples(model, shape, prefix, per_cluster=10):
+    """A grid of images generated by ``model.sample``: one row per cluster."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n_clusters = len(model.weights_)
+    X, y = model.sample(50 * per_cluster * n_clusters)
+    fig, axes = plt.subplots(n_clusters, per_cluster,
+                             figsize=(per_cluster * 0.8, n_clusters * 0.8))
+    for k in range(n_clusters):
+        images = X[y == k][:per_cluster]
+        for j, ax in enumerate(axes[k]):
+            if j < len(images):
+                ax.imshow(images[j].reshape(shape[1:]), cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[k, 0].set_ylabel(str(k), rotation=0, labelpad=10)
+    fig.suptitle(f"{prefix.name}: samples, one row per cluster")
+    fig.savefig(f"{prefix}-samples.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 def _plot_regions(model, X, labels, prefix, plt):
@@ -242,11 +344,11 @@ def summarize(rows):
     for row in rows:
         groups.setdefault((row["dataset"], row["model"]), []).append(row)
     for (dataset, model), group in groups.items():
-        epoch = [r["epoch_seconds"] for r in group if r["epoch_seconds"] != ""]
+        epoch = [float(r["epoch_seconds"]) for r in group if r["epoch_seconds"] != ""]
         lines.append(
             f"| {dataset} | {model} | {len(group)} | {fmt(r['accuracy'] for r in group)} "
             f"| {fmt(r['nmi'] for r in group)} | {fmt(r['ari'] for r in group)} "
-            f"| {statistics.median(r['fit_seconds'] for r in group):.1f} "
+            f"| {statistics.median(float(r['fit_seconds']) for r in group):.1f} "
             f"| {statistics.median(epoch) if epoch else '–':{'.3f' if epoch else ''}} |"
         )
     return "\n".join(lines)
@@ -256,8 +358,15 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits"], choices=sorted(N_CLUSTERS))
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS),
-                        help="deep models to run; KMeans and GaussianMixture always run")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
+                        help="deep models to run; KMeans and GaussianMixture run too, "
+                             "unless --no-references")
+    parser.add_argument("--no-references", action="store_true",
+                        help="skip the KMeans and GaussianMixture rows (e.g. in all but one "
+                             "of several processes splitting a job)")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="number of seeds (default 3): FIRST_SEED .. FIRST_SEED + N - 1")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="first seed (default 0); split one job across processes with it")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--epoch-scale", type=float, default=0.25,
                         help="multiply every *_epochs parameter of the deep models by this "
@@ -269,9 +378,15 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
     parser.add_argument("--tag", default=None, help="name of the output files")
     parser.add_argument("--threads", type=int, default=None, help="torch threads per run")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at a time (default 1); with more, fit times include the "
+                             "contention and are not speed measurements")
     parser.add_argument("--plots", action="store_true", help="save code and loss figures")
     parser.add_argument("--code-kmeans", action="store_true",
                         help="also score k-means on the code of each fitted deep model")
+    parser.add_argument("--summarize", nargs="+", metavar="CSV", default=None,
+                        help="print the summary table of these result files and exit "
+                             "(merges the CSVs of a job split across processes)")
     args = parser.parse_args(argv)
     unknown = set(args.models) - set(DEEP_MODELS) - set(REFERENCES)
     if unknown:
@@ -279,36 +394,61 @@ def parse_args(argv=None):
     return args
 
 
+def read_rows(paths):
+    """The rows of result CSVs, for :func:`summarize`."""
+    rows = []
+    for path in paths:
+        with open(path, newline="") as f:
+            rows.extend(csv.DictReader(f))
+    return rows
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.summarize:
+        table = summarize(read_rows(args.summarize))
+        print(table)
+        return table
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tag = args.tag or datetime.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     commit = _commit()
-    models = list(REFERENCES) + [m for m in args.models if m not in REFERENCES]
+    models = [] if args.no_references else list(REFERENCES)
+    models += [m for m in args.models if m not in REFERENCES]
     jobs = [
         {
             "dataset": dataset, "model": model, "seed": seed, "data_dir": args.data_dir,
             "subset": args.subset, "device": args.device, "threads": args.threads,
             "params": MODEL_PARAMS[dataset].get(model, {}),
             "epoch_scale": 0.1 if args.quick else args.epoch_scale,
-            "commit": commit, "plots": args.plots and seed == 0,
+            "commit": commit, "plots": args.plots and seed == args.first_seed,
             "code_kmeans": args.code_kmeans,
             "plot_prefix": str(out / f"{tag}-{dataset}-{model}"),
         }
-        for dataset in args.datasets for model in models for seed in range(args.seeds)
+        for dataset in args.datasets for model in models
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     print(f"{len(jobs)} runs on {platform.processor() or platform.machine()}, commit {commit}; "
           f"writing {out / tag}.csv", flush=True)
     rows = []
     context = multiprocessing.get_context("spawn")
-    with open(out / f"{tag}.csv", "w", newline="") as f:
+    # A fresh process per run (max_tasks_per_child=1): its peak memory is its own, nothing
+    # leaks between runs. With --jobs N, N runs share the machine (and its GPU) at a time.
+    pool = concurrent.futures.ProcessPoolExecutor(
+        args.jobs, mp_context=context, max_tasks_per_child=1,
+    )
+    with pool, open(out / f"{tag}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
-        for job in jobs:
-            # A fresh process per run: its peak memory is its own, nothing leaks between runs.
-            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-                job_rows = pool.submit(run_one, job).result()
+        futures = {pool.submit(run_one, job): job for job in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            try:
+                job_rows = future.result()
+            except Exception as error:  # one failed run must not lose the others
+                print(f"{job['dataset']:>12} {job['model']:>16} seed {job['seed']}  FAILED: "
+                      f"{type(error).__name__}: {error}", flush=True)
+                continue
             for row in job_rows:
                 rows.append(row)
                 writer.writerow(row)
@@ -316,6 +456,10 @@ def main(argv=None):
                       f"ACC {row['accuracy']:.3f}  NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  "
                       f"{row['fit_seconds']:.1f}s", flush=True)
             f.flush()
+    # Summary rows in the order of the jobs, not of their completion.
+    order = {(job["dataset"], job["model"]): i for i, job in reversed(list(enumerate(jobs)))}
+    rows.sort(key=lambda row: (order[row["dataset"], row["model"].removesuffix("+KMeans")],
+                               row["model"], row["seed"]))
     scale = jobs[0]["epoch_scale"] if jobs else 1
     table = f"Epochs: x{scale:g} of each deep model's defaults.\n\n" + summarize(rows)
     (out / f"{tag}.md").write_text(table + "\n")
