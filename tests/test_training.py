@@ -71,6 +71,23 @@ def test_train_module_records_history(in_memory):
                         config=config, generator=torch.Generator()) == []
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_train_module_on_cuda_both_data_paths(in_memory):
+    # The DataLoader fallback hands host batches to the loop: they must reach the device.
+    cuda = torch.device("cuda")
+    with local_torch_seed(0, cuda):
+        ae = MLPAutoencoder(4, hidden_dims=(8,), latent_dim=2).to(cuda)
+    config = TrainingConfig(device=cuda, batch_size=8, lr=1e-2, in_memory=in_memory)
+    history = train_module(
+        ae, torch.rand(40, 4), ReconstructionLoss(), phase="p", max_epochs=5, config=config,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert next(ae.parameters()).device.type == "cuda"
+
+
 def test_apply_in_chunks_is_batch_invariant():
     with local_torch_seed(0, CPU):
         net = torch.nn.Sequential(torch.nn.Linear(30, 200), torch.nn.ReLU(), torch.nn.Linear(200, 7))

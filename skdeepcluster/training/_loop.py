@@ -40,10 +40,12 @@ class ClusterNet(NeuralNet):
         self.batch_transform = batch_transform
 
     def train_step_single(self, batch, **fit_params):
+        # Batches of the DataLoader fallback arrive on the host; the criterion gets the
+        # batch itself as its target, so move it (and its index) to the module's device.
+        Xi, yi = (to_tensor(part, device=self.device) for part in batch)
         if self.batch_transform is not None:
-            Xi, yi = batch
-            batch = (self.batch_transform(to_tensor(Xi, device=self.device)), yi)
-        return super().train_step_single(batch, **fit_params)
+            Xi = self.batch_transform(Xi)
+        return super().train_step_single((Xi, yi), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X, y_true)
