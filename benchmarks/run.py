@@ -67,8 +67,7 @@ def _commit():
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        # A copy of the tree without its git folder (e.g. on a remote machine) can be told.
-        return os.environ.get("BENCHMARK_COMMIT", "unknown")
+        return "unknown"
 
 
 def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
