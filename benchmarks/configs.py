@@ -53,6 +53,10 @@ VARIANTS = {
                               "train_encoder": False}),
     # DVAE without its similarity loss: the DVAE paper's ablation (Table 4).
     "DVAE-nosim": ("DVAE", {"beta": 0.0}),
+    # The SDDECC paper's ablation (Table 4): ConvAE, ConvAE+MI, ConvAE+GCN; SDDECC is all.
+    "SDDECC-ConvAE": ("SDDECC", {"use_mi": False, "use_gcn": False}),
+    "SDDECC-ConvAE+MI": ("SDDECC", {"use_gcn": False}),
+    "SDDECC-ConvAE+GCN": ("SDDECC", {"use_mi": False}),
 }
 
 #: Reference models, always in the table.
@@ -99,6 +103,12 @@ for _name, _shape in IMAGE_SHAPES.items():
     _base = MODEL_PARAMS[_name].get("DMAE", {})
     for _variant in ("DMAE-paper", "AE+DMM-paper"):
         MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}
+    # SDDECC on images: its convolutional autoencoder (paper Table 2) and pixels in [0, 1].
+    for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN"):
+        MODEL_PARAMS[_name][_variant] = {
+            **MODEL_PARAMS[_name].get("SDCN", {}), "input_shape": _shape,
+            "reconstruction": "bce",
+        }
 
 MODEL_PARAMS.update({
     "pinwheel": {"GaussianMixture": {"covariance_type": "full"},

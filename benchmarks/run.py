@@ -42,7 +42,7 @@ from configs import (  # noqa: E402
 
 DEEP_MODELS = (
     "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", "VaDE", "DVAE",
-    *VARIANTS,
+    "SDDECC", *VARIANTS,
 )
 #: What runs when --models is not given (the main job).
 DEFAULT_MODELS = (

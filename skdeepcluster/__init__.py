@@ -9,6 +9,7 @@ from .models import (
     DVAE,
     IDEC,
     SDCN,
+    SDDECC,
     AEKMeans,
     DeepFusionGMM,
     TorchGaussianMixture,
@@ -18,6 +19,6 @@ from .models import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "AEGMM", "DEC", "DVAE", "DMAE", "DMM", "IDEC", "SDCN", "AEKMeans", "BaseDeepClusterer",
+    "AEGMM", "DEC", "DVAE", "DMAE", "DMM", "IDEC", "SDCN", "SDDECC", "AEKMeans", "BaseDeepClusterer",
     "DeepFusionGMM", "TorchGaussianMixture", "VaDE", "__version__",
 ]

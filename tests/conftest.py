@@ -5,7 +5,9 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from skdeepcluster import AEGMM, DEC, DMAE, DMM, IDEC, SDCN, AEKMeans, DeepFusionGMM, DVAE, VaDE
+from skdeepcluster import (
+    AEGMM, DEC, DMAE, DMM, DVAE, IDEC, SDCN, SDDECC, AEKMeans, DeepFusionGMM, VaDE,
+)
 
 # Tiny networks on 2 cores: intra-op threads only add overhead (and oversubscribe when
 # pytest-xdist runs workers side by side).
@@ -25,6 +27,7 @@ ESTIMATORS = [
     DEC(**FAST, **FAST_CLUSTERING),
     IDEC(**FAST, **FAST_CLUSTERING),
     SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20),  # the GCN starts untrained: more steps
+    SDDECC(**{**FAST, "lr": 1e-2}, max_epochs=20),
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2),
     # VAEs: a few more pretraining epochs, so that the prior (and DVAE's classifier) start

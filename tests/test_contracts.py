@@ -162,7 +162,13 @@ def test_history_and_n_iter(estimator, blobs):
     assert [r["epoch"] for r in model.history_[4:7]] == [1, 2, 3]
 
 
-@parametrize_ae
+# SDDECC pretrains on reconstruction plus a KL prior and the mutual-information bound, terms
+# whose floor is not zero, so its pretraining loss need not halve; test_sddecc.py checks its
+# reconstruction error itself.
+@pytest.mark.parametrize(
+    "estimator", [e for e in AUTOENCODER_ESTIMATORS if type(e).__name__ != "SDDECC"],
+    ids=estimator_id,
+)
 def test_pretraining_reduces_reconstruction_loss(estimator, blobs):
     X, _ = blobs
     model = fitted(estimator, StandardScaler().fit_transform(X), pretrain_epochs=30, lr=1e-2)

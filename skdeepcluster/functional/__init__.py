@@ -35,6 +35,7 @@ from ._gmm import (
 from ._graph import KNN_CHUNK, knn_graph, knn_indices
 from ._kmeans import kmeans_plusplus, lloyd, nearest_center
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
+from ._sddecc import cluster_gaussian_kl, jsd_mutual_information_loss, standard_normal_kl
 from ._vade import (
     mixture_log_joint,
     prior_responsibilities,
@@ -66,6 +67,9 @@ __all__ = [
     "euclidean",
     "itakura_saito",
     "kl_clustering_loss",
+    "cluster_gaussian_kl",
+    "jsd_mutual_information_loss",
+    "standard_normal_kl",
     "knn_graph",
     "knn_indices",
     "kullback_leibler",

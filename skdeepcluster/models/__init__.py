@@ -6,9 +6,10 @@ from ._dmae import DMAE, DMM
 from ._fusion import DeepFusionGMM
 from ._mixture import TorchGaussianMixture
 from ._sdcn import SDCN
+from ._sddecc import SDDECC
 from ._vade import DVAE, VaDE
 
 __all__ = [
-    "AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "DeepFusionGMM", "IDEC", "SDCN",
+    "AEGMM", "AEKMeans", "DEC", "DMAE", "DMM", "DeepFusionGMM", "IDEC", "SDCN", "SDDECC",
     "TorchGaussianMixture", "VaDE", "DVAE",
 ]

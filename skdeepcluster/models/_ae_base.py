@@ -24,6 +24,21 @@ def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
     return widths
 
 
+def check_input_shape(input_shape, n_features):
+    """``input_shape`` as a tuple ``(C, H, W)`` of positive integers holding ``n_features``
+    values (a ``ValueError`` naming the problem otherwise)."""
+    shape = tuple(input_shape)
+    if not (len(shape) == 3 and all(
+            isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape)):
+        raise ValueError(f"input_shape={input_shape!r} must be three positive integers (C, H, W)")
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"input_shape={input_shape!r} holds {int(np.prod(shape))} values per image, but X "
+            f"has n_features={n_features}"
+        )
+    return shape
+
+
 class AutoencoderClusterer(BaseDeepClusterer):
     """A deep clusterer whose network is an :class:`~skdeepcluster.nn.MLPAutoencoder`.
 

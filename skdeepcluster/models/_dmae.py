@@ -13,7 +13,7 @@ from ..base import BaseDeepClusterer
 from ..functional import DISSIMILARITIES, pairwise_dissimilarity, random_affine
 from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
 from ..training import train_module
-from ._ae_base import AutoencoderClusterer
+from ._ae_base import AutoencoderClusterer, check_input_shape
 from ._baselines import _sub_seed
 
 #: Dissimilarities whose clusters k-means initialises (centres, and covariances for
@@ -440,17 +440,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
                 "takes any real value; use it with DMM"
             )
         if self.input_shape is not None:
-            shape = tuple(self.input_shape)
-            if not (len(shape) == 3 and all(
-                    isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape)):
-                raise ValueError(
-                    f"input_shape={self.input_shape!r} must be three positive integers (C, H, W)"
-                )
-            if int(np.prod(shape)) != X.shape[1]:
-                raise ValueError(
-                    f"input_shape={self.input_shape!r} holds {int(np.prod(shape))} values "
-                    f"per image, but X has n_features={X.shape[1]}"
-                )
+            check_input_shape(self.input_shape, X.shape[1])
         elif self.augment:
             raise ValueError("augment=True needs input_shape=(C, H, W) of the images")
 

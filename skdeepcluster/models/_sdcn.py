@@ -13,6 +13,39 @@ from ..training import evaluating
 from ._dec import DEC
 
 
+def attach_knn_graph(module, X, n_neighbors, similarity, device):
+    """Give a :class:`~skdeepcluster.nn.GCNFusion` the training data and its sparse kNN graph."""
+    X_train = torch.tensor(X, dtype=torch.float32, device=device)
+    neighbors = knn_indices(X_train, X_train, n_neighbors, metric=similarity, exclude_self=True)
+    module.set_graph(X_train, knn_graph(neighbors, len(X_train)))
+
+
+def graph_predict_proba(estimator, X):
+    """GCN assignment of any samples, each linked to its nearest training nodes (see SDCN)."""
+    with evaluating(estimator.module_) as module:
+        supports = module.training_supports()
+
+    def assign(x):
+        neighbors = knn_indices(x, module.train_X, estimator.n_neighbors,
+                                metric=estimator.similarity)
+        return module.predict_new(x, neighbors, supports)
+
+    return estimator._apply(assign, X)
+
+
+def check_n_neighbors(n_neighbors, n_samples):
+    if n_neighbors >= n_samples:
+        raise ValueError(
+            f"n_neighbors={n_neighbors} must be < the number of samples, "
+            f"but got n_samples={n_samples}"
+        )
+
+
+def full_graph(config, n_samples):
+    """The training config of full-graph steps: one batch of every node, in node order."""
+    return dataclasses.replace(config, batch_size=n_samples, in_memory=True)
+
+
 @fill_doc
 class SDCN(DEC):
     """Structural Deep Clustering Network (Bo et al., WWW 2020).
@@ -127,11 +160,7 @@ class SDCN(DEC):
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
-        if self.n_neighbors >= X.shape[0]:
-            raise ValueError(
-                f"n_neighbors={self.n_neighbors} must be < the number of samples, "
-                f"but got n_samples={X.shape[0]}"
-            )
+        check_n_neighbors(self.n_neighbors, X.shape[0])
 
     def _build_module(self, n_features):
         autoencoder = super(DEC, self)._build_module(n_features)
@@ -142,26 +171,14 @@ class SDCN(DEC):
 
     def _initialize_clusters(self, X, rng):
         super()._initialize_clusters(X, rng)
-        X_train = torch.tensor(X, dtype=torch.float32, device=self.device_)
-        neighbors = knn_indices(
-            X_train, X_train, self.n_neighbors, metric=self.similarity, exclude_self=True
-        )
-        self.module_.set_graph(X_train, knn_graph(neighbors, len(X_train)))
+        attach_knn_graph(self.module_, X, self.n_neighbors, self.similarity, self.device_)
 
     def _fine_tune(self, X, config, generator):
         # One step an epoch on the whole graph: the rows must stay in node order.
-        full_batch = dataclasses.replace(config, batch_size=len(X), in_memory=True)
         return self._self_train(
-            X, SDCNLoss(self.lambda_q, self.lambda_z, self.reconstruction), full_batch,
-            generator, shuffle=False,
+            X, SDCNLoss(self.lambda_q, self.lambda_z, self.reconstruction),
+            full_graph(config, len(X)), generator, shuffle=False,
         )
 
     def _predict_proba(self, X):
-        with evaluating(self.module_) as module:
-            supports = module.training_supports()
-
-        def assign(x):
-            neighbors = knn_indices(x, module.train_X, self.n_neighbors, metric=self.similarity)
-            return module.predict_new(x, neighbors, supports)
-
-        return self._apply(assign, X)
+        return graph_predict_proba(self, X)

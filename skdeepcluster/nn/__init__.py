@@ -5,10 +5,12 @@ loop, and they know nothing of NumPy, scikit-learn or skorch.
 """
 
 from ._autoencoder import ACTIVATIONS, MLPAutoencoder
+from ._conv import ConvAutoencoder
 from ._dmae import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
 from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
-from ._gcn import GCNLayer, SDCNLoss, SDCNModule
+from ._gcn import GCNFusion, GCNLayer, SDCNLoss, SDCNModule
+from ._sddecc import SDDECCLoss, SDDECCModule
 from ._losses import ReconstructionLoss
 from ._vade import (
     LOG_VAR_RANGE,
@@ -23,10 +25,12 @@ from ._vade import (
 
 __all__ = [
     "ACTIVATIONS",
+    "ConvAutoencoder",
     "DMAELoss",
     "DMAEModule",
     "DissimilarityMixture",
     "FusionAutoencoder",
+    "GCNFusion",
     "GCNLayer",
     "GaussianMixturePrior",
     "LOG_VAR_RANGE",
@@ -36,6 +40,8 @@ __all__ = [
     "ReconstructionLoss",
     "SDCNLoss",
     "SDCNModule",
+    "SDDECCLoss",
+    "SDDECCModule",
     "SelfTrainingLoss",
     "Standardize",
     "StudentTClusterer",

@@ -39,7 +39,38 @@ class _LayerPair(nn.Module):
         return code, self.decoder_layer(code)
 
 
-class MLPAutoencoder(nn.Module):
+class StackedAutoencoder(nn.Module):
+    """An encoder and a decoder as lists of layers, applied in turn.
+
+    Subclasses set ``corruption`` (input dropout), ``encoder_layers`` and ``decoder_layers``
+    (``nn.ModuleList``); the last encoder layer gives the code.
+    """
+
+    @property
+    def n_layers(self):
+        """Number of encoder layers, the code layer included."""
+        return len(self.encoder_layers)
+
+    def encode(self, x, depth=None):
+        """Output of the first ``depth`` encoder layers (all of them by default): the code."""
+        x = self.corruption(x)
+        for layer in self.encoder_layers[:depth]:
+            x = layer(x)
+        return x
+
+    def decode(self, z):
+        """Raw decoder output for codes ``z`` of shape (n_samples, latent_dim)."""
+        for layer in self.decoder_layers:
+            z = layer(z)
+        return z
+
+    def forward(self, x):
+        """Return ``(code, raw reconstruction)``."""
+        z = self.encode(x)
+        return z, self.decode(z)
+
+
+class MLPAutoencoder(StackedAutoencoder):
     """Stacked autoencoder ``D - h_1 - ... - h_m - L`` with a mirrored decoder.
 
     Hidden layers use ``activation``; the code layer and the output layer are linear, as in
@@ -90,29 +121,6 @@ class MLPAutoencoder(nn.Module):
             _dense(dims[i + 1], dims[i], activation if i > 0 else None)
             for i in reversed(range(n_layers))
         )
-
-    @property
-    def n_layers(self):
-        """Number of encoder layers (equal to the number of decoder layers)."""
-        return len(self.encoder_layers)
-
-    def encode(self, x, depth=None):
-        """Output of the first ``depth`` encoder layers (all of them by default): the code."""
-        x = self.corruption(x)
-        for layer in self.encoder_layers[:depth]:
-            x = layer(x)
-        return x
-
-    def decode(self, z):
-        """Raw decoder output for codes ``z`` of shape (n_samples, latent_dim)."""
-        for layer in self.decoder_layers:
-            z = layer(z)
-        return z
-
-    def forward(self, x):
-        """Return ``(code, raw reconstruction)``."""
-        z = self.encode(x)
-        return z, self.decode(z)
 
     def layer_pair(self, i):
         """Encoder layer ``i`` and its mirrored decoder layer, as a module sharing their weights.

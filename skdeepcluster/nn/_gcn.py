@@ -1,4 +1,4 @@
-"""SDCN: an autoencoder fused layer by layer into a graph convolutional network."""
+"""An autoencoder fused layer by layer into a graph convolutional network (SDCN)."""
 
 import torch
 from torch import nn
@@ -31,41 +31,37 @@ class GCNLayer(nn.Module):
         return self.activation(torch.sparse.mm(adjacency, self.support(x)))
 
 
-class SDCNModule(nn.Module):
-    """SDCN's network (Bo et al., WWW 2020): autoencoder, GCN and a Student's t head.
+class GCNFusion(nn.Module):
+    """An autoencoder's encoder fused layer by layer into a GCN (SDCN, SDDECC).
 
-    GCN layer ``l`` has the widths of encoder layer ``l``; its input is the previous GCN
-    layer's output mixed with the matching autoencoder layer's output by the delivery
-    operator ``(1 - delta) * H + delta * Z``. A last GCN layer maps the code width to
-    ``n_clusters`` and a softmax gives the GCN's assignment. The training graph and
-    training data are buffers (set by :meth:`set_graph`), so that new samples can be linked
-    to the training nodes.
+    GCN layer ``l`` maps the width of encoder input ``l`` to the width of encoder output
+    ``l`` (feature maps flattened); its input is the previous GCN layer's output mixed with
+    the matching encoder output by the delivery operator ``(1 - delta) * H + delta * Z``. A
+    last GCN layer maps the code width to ``n_clusters`` (logits). The training data and
+    graph are buffers (set by :meth:`set_graph`), so that new samples can be linked to the
+    training nodes.
 
     Parameters
     ----------
-    autoencoder : MLPAutoencoder
+    autoencoder : MLPAutoencoder or ConvAutoencoder
+        Its ``encoder_layers`` are applied in turn (without input corruption).
+    n_features : int
     n_clusters : int
     delta : float, default=0.5
-    dof : float, default=1.0
     activation : str, default="relu"
-
-    Forward maps the training data, in node order, to ``(code, reconstruction, q, z)``:
-    ``q`` the Student's t assignment of the code, ``z`` the GCN's softmax output, both of
-    shape (n_nodes, n_clusters).
     """
 
-    def __init__(self, autoencoder, n_clusters, delta=0.5, dof=1.0, activation="relu"):
+    def __init__(self, autoencoder, n_features, n_clusters, delta=0.5, activation="relu"):
         super().__init__()
         self.autoencoder = autoencoder
-        widths = [layer[0].in_features for layer in autoencoder.encoder_layers]
-        widths.append(autoencoder.encoder_layers[-1][0].out_features)
+        self.delta = delta
+        with torch.no_grad():
+            outputs = self._encoder_outputs(torch.zeros(1, n_features))
+        widths = [n_features] + [out.shape[1] for out in outputs]
         self.gcn_layers = nn.ModuleList(
             GCNLayer(widths[i], widths[i + 1], activation) for i in range(len(widths) - 1)
         )
         self.gcn_layers.append(GCNLayer(widths[-1], n_clusters, None))
-        self.centers = nn.Parameter(torch.zeros(n_clusters, widths[-1]))
-        self.delta = delta
-        self.dof = dof
         self.register_buffer("train_X", None)
         self.register_buffer("adjacency", None)
 
@@ -74,28 +70,25 @@ class SDCNModule(nn.Module):
         self.train_X = X
         self.adjacency = adjacency
 
-    def _encoder_outputs(self, x):
+    def _raw_encoder_outputs(self, x):
         outputs = []
         for layer in self.autoencoder.encoder_layers:
             x = layer(x)
             outputs.append(x)
         return outputs
 
+    def _encoder_outputs(self, x):
+        return [out.flatten(1) for out in self._raw_encoder_outputs(x)]
+
     def _layer_input(self, l, x, h, ae_outputs):
         return x if l == 0 else (1 - self.delta) * h + self.delta * ae_outputs[l - 1]
 
-    def assign(self, x):
-        """Student's t assignment ``q`` of the code of a batch (autoencoder branch)."""
-        return student_t_assignment(self.autoencoder.encode(x), self.centers, self.dof)
-
-    def forward(self, x):
-        ae_outputs = self._encoder_outputs(x)
-        code = ae_outputs[-1]
+    def gcn_logits(self, x, ae_outputs):
+        """GCN output (before the softmax) of the training graph, in node order."""
         h = None
         for l, layer in enumerate(self.gcn_layers):
             h = layer(self._layer_input(l, x, h, ae_outputs), self.adjacency)
-        q = student_t_assignment(code, self.centers, self.dof)
-        return code, self.autoencoder.decode(code), q, torch.softmax(h, dim=1)
+        return h
 
     def training_supports(self):
         """``input_l @ W_l`` of every training node for every GCN layer (full-graph pass)."""
@@ -123,6 +116,43 @@ class SDCNModule(nn.Module):
             own = layer.support(self._layer_input(l, x, h, ae_outputs))
             h = layer.activation(weight * (own + supports[l][neighbors].sum(dim=1)))
         return torch.softmax(h, dim=1)
+
+
+class SDCNModule(GCNFusion):
+    """SDCN's network (Bo et al., WWW 2020): autoencoder, GCN and a Student's t head.
+
+    A :class:`GCNFusion` of an MLP autoencoder, plus cluster centres for the Student's t
+    assignment of the code.
+
+    Parameters
+    ----------
+    autoencoder : MLPAutoencoder
+    n_clusters : int
+    delta : float, default=0.5
+    dof : float, default=1.0
+    activation : str, default="relu"
+
+    Forward maps the training data, in node order, to ``(code, reconstruction, q, z)``:
+    ``q`` the Student's t assignment of the code, ``z`` the GCN's softmax output, both of
+    shape (n_nodes, n_clusters).
+    """
+
+    def __init__(self, autoencoder, n_clusters, delta=0.5, dof=1.0, activation="relu"):
+        n_features = autoencoder.encoder_layers[0][0].in_features
+        super().__init__(autoencoder, n_features, n_clusters, delta, activation)
+        self.centers = nn.Parameter(torch.zeros(n_clusters, self.gcn_layers[-1].weight.shape[0]))
+        self.dof = dof
+
+    def assign(self, x):
+        """Student's t assignment ``q`` of the code of a batch (autoencoder branch)."""
+        return student_t_assignment(self.autoencoder.encode(x), self.centers, self.dof)
+
+    def forward(self, x):
+        ae_outputs = self._encoder_outputs(x)
+        code = ae_outputs[-1]
+        q = student_t_assignment(code, self.centers, self.dof)
+        z = torch.softmax(self.gcn_logits(x, ae_outputs), dim=1)
+        return code, self.autoencoder.decode(code), q, z
 
 
 class SDCNLoss(nn.Module):

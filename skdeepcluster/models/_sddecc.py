@@ -1,0 +1,236 @@
+"""SDDECC: structured deep discriminant embedded coding network clustering."""
+
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._docs import fill_doc
+from ..nn import ConvAutoencoder, SDDECCLoss, SDDECCModule
+from ..training import train_layerwise, train_module
+from ._ae_base import AutoencoderClusterer, check_dims, check_input_shape
+from ._baselines import AEKMeans
+from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
+
+
+def default_channels(input_shape):
+    """The SDDECC paper's Table 2: two blocks on small images (16x16 USPS), four on larger."""
+    return (16, 32) if min(input_shape[1:]) <= 16 else (16, 16, 32, 32)
+
+
+@fill_doc
+class SDDECC(AEKMeans):
+    """Structured Deep Discriminant Embedded Coding network Clustering (Fu et al., 2021).
+
+    The model of "Structured deep discriminant embedded coding network for image
+    clustering" (Laser Optoelectron. Prog. 58(6), 2021), in four pieces, each switchable for
+    the paper's ablation:
+
+    - **Encoder and decoder.** With ``input_shape=(C, H, W)`` a convolutional autoencoder
+      (3x3 convolutions of stride 2 with ``channels``), otherwise the MLP autoencoder of
+      ``hidden_dims``. The encoder is variational: ``q(z|x) = N(mu, sigma^2)``, ``mu`` being
+      the code (:meth:`transform`).
+    - **Mutual information** (``use_mi``). A global critic on (last feature map, ``z``) and a
+      local critic on each of its ``M x M`` positions (three 1x1 convolutions) estimate the
+      Jensen-Shannon bound; negatives pair each image with the code of another image of the
+      batch. ``lambda_1`` weights the negated bound.
+    - **Prior.** During pretraining ``q(z|x)`` is pulled towards ``N(0, I)`` by
+      ``lambda_2 * KL``.
+    - **GCN** (``use_gcn``). As in :class:`SDCN`, a GCN over the sparse kNN graph of ``X``
+      takes each encoder layer (flattened) through the delivery operator
+      ``(1 - delta) H + delta Z``; its softmax is the cluster posterior ``y``. Without it,
+      ``y`` is the posterior of ``z`` under the clusters.
+
+    Training: ``pretrain_epochs`` of mini-batches of reconstruction, mutual information and
+    prior; cluster means ``mu_y`` by k-means on the code; then ``max_epochs`` steps of
+    the joint objective (Eq. 19), in which the prior term becomes
+    ``KL(p(z|x) p(y|z) || N(z; mu_y, I) U(y))`` (Eq. 18), on the whole graph at once with
+    ``use_gcn`` (one step an epoch, as SDCN) and in mini-batches without. Clusters are the
+    arg-max of ``y`` (Eq. 20).
+
+    Parameters
+    ----------
+    {n_clusters}
+    input_shape : tuple of int or None, default=None
+        ``(C, H, W)`` of the images whose flattened pixels are the rows of ``X``
+        (``X.reshape(n, C, H, W)``); it selects the convolutional autoencoder. None uses an
+        MLP autoencoder, for any tabular ``X``.
+    channels : tuple of int or None, default=None
+        Output channels of the convolution blocks, each halving the feature map. None
+        means the paper's ``(16, 32)`` for images of side at most 16, else
+        ``(16, 16, 32, 32)``. Used only with ``input_shape``.
+    {autoencoder}
+    pretrain_epochs : int, default=200
+        Epochs of pretraining (reconstruction, mutual information and prior).
+    max_epochs : int, default=200
+        Steps of joint training (full-graph steps with ``use_gcn``, epochs without).
+    {training}
+    {ae_options}
+        With ``input_shape``, ``layerwise_epochs`` must be 0 (greedy layer-wise pretraining
+        is for the MLP autoencoder).
+    n_init : int, default=20
+        k-means initialisations of the cluster means; the lowest inertia is kept.
+    n_neighbors : int, default=3
+        Neighbours per sample in the kNN graph (the paper's k = 3).
+    similarity : {{"heat", "cosine"}}, default="heat"
+        Neighbour ranking of the graph, as in :class:`SDCN`.
+    delta : float, default=0.5
+        Weight of the encoder layer in the delivery operator (the paper's 0.5).
+    lambda_1 : float, default=0.01
+        Weight of the mutual-information term (the paper searches 0.001 to 0.1).
+    lambda_2 : float, default=1.0
+        Weight of the prior, then clustering, KL term (the paper searches 1 to 2).
+    use_mi : bool, default=True
+        Train the mutual-information critics (False: the paper's ConvAE and ConvAE+GCN).
+    use_gcn : bool, default=True
+        Cluster through the GCN (False: the paper's ConvAE and ConvAE+MI).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
+        The cluster means ``mu_y`` in code space, after training.
+    inertia_ : float
+        Inertia of the k-means initialisation, on the pretrained code.
+    {common_attributes}
+
+    See Also
+    --------
+    SDCN : the same graph fusion with an MLP autoencoder and DEC's self-training.
+
+    Notes
+    -----
+    With ``use_gcn``, :meth:`predict` links new samples to their nearest training samples
+    as :class:`SDCN` does; the fitted model keeps the training data (float32) and the
+    sparse graph. :meth:`score_samples` is minus the squared distance of the code to the
+    nearest cluster mean. The paper leaves the critics' widths open: both have hidden width
+    128 (``CRITIC_WIDTH`` in ``skdeepcluster.nn._sddecc``). Its Eq. 13 reconstruction
+    ``||x - x_hat||^2 / 2`` is summed over the features of each sample, as the KL terms are
+    summed over the code.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import SDDECC
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = SDDECC(n_clusters=2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=5,
+    ...                max_epochs=5, n_neighbors=2, random_state=0).fit(X)
+    >>> model.predict_proba(X).shape
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **AEKMeans._parameter_constraints,
+        "input_shape": [tuple, list, None],
+        "channels": ["array-like", None],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "similarity": [StrOptions({"heat", "cosine"})],
+        "delta": [Interval(Real, 0, 1, closed="both")],
+        "lambda_1": [Interval(Real, 0, None, closed="left")],
+        "lambda_2": [Interval(Real, 0, None, closed="left")],
+        "use_mi": ["boolean"],
+        "use_gcn": ["boolean"],
+    }
+
+    def __init__(
+        self, n_clusters=8, *, input_shape=None, channels=None, hidden_dims=None,
+        latent_dim=10, pretrain_epochs=200, max_epochs=200, batch_size=256, lr=1e-3,
+        device="auto", random_state=None, verbose=0, callbacks=None, activation="relu",
+        reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20, n_neighbors=3,
+        similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True, use_gcn=True,
+    ):
+        super().__init__(
+            n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
+            pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
+            random_state=random_state, verbose=verbose, callbacks=callbacks,
+            activation=activation, reconstruction=reconstruction,
+            layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init,
+        )
+        self.input_shape = input_shape
+        self.channels = channels
+        self.max_epochs = max_epochs
+        self.n_neighbors = n_neighbors
+        self.similarity = similarity
+        self.delta = delta
+        self.lambda_1 = lambda_1
+        self.lambda_2 = lambda_2
+        self.use_mi = use_mi
+        self.use_gcn = use_gcn
+
+    def _channels(self):
+        if self.channels is None:
+            return default_channels(tuple(self.input_shape))
+        return check_dims(self.channels, "channels")
+
+    def _check_fit_data(self, X):
+        super()._check_fit_data(X)
+        if self.input_shape is not None:
+            check_input_shape(self.input_shape, X.shape[1])
+            self._channels()
+            if self.layerwise_epochs:
+                raise ValueError(
+                    f"layerwise_epochs={self.layerwise_epochs} needs the MLP autoencoder "
+                    "(input_shape=None); set it to 0 with input_shape"
+                )
+        if self.use_gcn:
+            check_n_neighbors(self.n_neighbors, X.shape[0])
+
+    def _build_module(self, n_features):
+        if self.input_shape is None:
+            autoencoder = AutoencoderClusterer._build_module(self, n_features)
+        else:
+            autoencoder = ConvAutoencoder(
+                tuple(self.input_shape), self._channels(), self.latent_dim,
+                activation=self.activation, dropout=self.dropout,
+            )
+        return SDDECCModule(
+            autoencoder, n_features, self.n_clusters, delta=self.delta,
+            activation=self.activation, use_mi=self.use_mi, use_gcn=self.use_gcn,
+        )
+
+    @property
+    def _autoencoder(self):
+        return self.module_.autoencoder
+
+    def _criterion(self):
+        return SDDECCLoss(self.module_, self.lambda_1, self.lambda_2, self.reconstruction)
+
+    def _pretrain(self, X, config, generator):
+        history = []
+        if self.input_shape is None:
+            history += train_layerwise(
+                self._autoencoder, X, reconstruction=self.reconstruction,
+                max_epochs=self.layerwise_epochs, config=config, generator=generator,
+                phase="layerwise",
+            )
+        return history + train_module(
+            self.module_, X, self._criterion(), phase="pretrain",
+            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+        )
+
+    def _initialize_clusters(self, X, rng):
+        super()._initialize_clusters(X, rng)
+        with torch.no_grad():
+            self.module_.cluster_means.copy_(self._centers())
+        if self.use_gcn:
+            attach_knn_graph(self.module_, X, self.n_neighbors, self.similarity, self.device_)
+        self.module_.clustering = True
+
+    def _fine_tune(self, X, config, generator):
+        if self.use_gcn:
+            # One step an epoch on the whole graph: the rows must stay in node order.
+            config, shuffle = full_graph(config, len(X)), False
+        else:
+            shuffle = True
+        history = train_module(
+            self.module_, X, self._criterion(), phase="cluster", max_epochs=self.max_epochs,
+            config=config, generator=generator, shuffle=shuffle,
+        )
+        self.cluster_centers_ = self.module_.cluster_means.detach().cpu().double().numpy()
+        return history
+
+    def _predict_proba(self, X):
+        if self.use_gcn:
+            return graph_predict_proba(self, X)
+        module = self.module_
+        return self._apply(lambda x: module.gaussian_posterior(self._encode(x)), X)

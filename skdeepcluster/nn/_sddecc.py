@@ -1,0 +1,150 @@
+"""SDDECC: a variational (convolutional) encoder with mutual-information critics, fused into a
+GCN, clustered through a Gaussian-mixture KL."""
+
+import torch
+from torch import nn
+
+from ..functional import (
+    cluster_gaussian_kl,
+    jsd_mutual_information_loss,
+    reconstruction_loss,
+    standard_normal_kl,
+)
+from ._gcn import GCNFusion
+from ._vade import LOG_VAR_RANGE
+
+#: Hidden width of the two mutual-information critics.
+CRITIC_WIDTH = 128
+
+
+class SDDECCModule(GCNFusion):
+    """SDDECC's network (Fu et al., 2021): encoder ``q(z|x)``, decoder, critics, GCN.
+
+    - The autoencoder's code layer gives the posterior mean ``mu``; a second head on the
+      feature map ``C`` before it gives ``log sigma^2``, and ``z = mu + sigma * eps`` in
+      training mode (``z = mu`` in evaluation mode). The decoder reconstructs from ``z``.
+    - Two critics score (input, code) pairs for the Jensen-Shannon mutual-information bound:
+      the global critic an MLP on ``[flatten(C), z]``, the local critic three 1x1
+      convolutions on ``C`` concatenated with ``z`` broadcast over its ``M x M`` positions
+      (for an MLP autoencoder ``C`` is the last hidden layer, a 1x1 map). Negatives pair
+      each ``C`` with the ``z`` of another sample of the batch (a random permutation).
+    - With ``use_gcn``, the :class:`GCNFusion` of the encoder gives the cluster posterior
+      ``y = p(y|z)`` (softmax of its last layer) on the training graph; otherwise ``y`` is
+      the posterior of ``z`` under ``q(z|y) = N(mu_y, I)`` with uniform ``q(y)``.
+    - ``cluster_means`` are the ``mu_y``; ``clustering`` is False during pretraining (no
+      ``y``) and set True once the clusters are initialised.
+
+    Parameters
+    ----------
+    autoencoder : MLPAutoencoder or ConvAutoencoder
+    n_features : int
+    n_clusters : int
+    delta : float, default=0.5
+    activation : str, default="relu"
+    use_mi : bool, default=True
+    use_gcn : bool, default=True
+
+    Forward returns ``(mu, log_var, z, reconstruction, mi_loss, y)``; ``mi_loss`` is the
+    negated bound (global plus mean local; 0 without ``use_mi``) and ``y`` is None while
+    not ``clustering``.
+    """
+
+    def __init__(self, autoencoder, n_features, n_clusters, delta=0.5, activation="relu",
+                 use_mi=True, use_gcn=True):
+        super().__init__(autoencoder, n_features, n_clusters, delta, activation)
+        with torch.no_grad():
+            feature_map = self._feature_map(torch.zeros(1, n_features), None)
+        channels, latent_dim = feature_map.shape[1], self.gcn_layers[-1].weight.shape[0]
+        n_flat = feature_map[0].numel()
+        self.log_var_head = nn.Sequential(nn.Flatten(), nn.Linear(n_flat, latent_dim))
+        self.global_critic = nn.Sequential(
+            nn.Linear(n_flat + latent_dim, CRITIC_WIDTH), nn.ReLU(),
+            nn.Linear(CRITIC_WIDTH, CRITIC_WIDTH), nn.ReLU(), nn.Linear(CRITIC_WIDTH, 1),
+        ) if use_mi else None
+        self.local_critic = nn.Sequential(
+            nn.Conv2d(channels + latent_dim, CRITIC_WIDTH, 1), nn.ReLU(),
+            nn.Conv2d(CRITIC_WIDTH, CRITIC_WIDTH, 1), nn.ReLU(), nn.Conv2d(CRITIC_WIDTH, 1, 1),
+        ) if use_mi else None
+        self.cluster_means = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+        self.use_gcn = use_gcn
+        self.clustering = False
+
+    def _feature_map(self, x, raw_outputs):
+        """``C``: the encoder's output before the code layer, as (n, channels, M, M)."""
+        if raw_outputs is None:
+            raw_outputs = self._raw_encoder_outputs(x)
+        hidden = raw_outputs[-2] if len(raw_outputs) > 1 else x
+        if hidden.dim() == 2:  # an MLP layer, or the raw rows: a 1x1 map
+            hidden = hidden[:, :, None, None]
+        return hidden
+
+    def posterior(self, x):
+        """``(mu, log_var)`` of ``q(z|x)``, each of shape (n_samples, latent_dim)."""
+        raw = self._raw_encoder_outputs(x)
+        feature_map = self._feature_map(x, raw)
+        return raw[-1], self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
+
+    def gaussian_posterior(self, code):
+        """``p(y|z)`` under ``q(z|y) = N(mu_y, I)`` and uniform ``q(y)``."""
+        return torch.softmax(-0.5 * torch.cdist(code, self.cluster_means).square(), dim=1)
+
+    def _mi_loss(self, feature_map, z):
+        negatives = z[torch.randperm(len(z), device=z.device)]
+        flat = feature_map.flatten(1)
+        scores = [self.global_critic(torch.cat([flat, code], dim=1)) for code in (z, negatives)]
+        loss = jsd_mutual_information_loss(*scores)
+        size = feature_map.shape[2:]
+        local = [
+            self.local_critic(torch.cat([feature_map, code[:, :, None, None].expand(-1, -1, *size)],
+                                        dim=1))
+            for code in (z, negatives)
+        ]
+        return loss + jsd_mutual_information_loss(*local)
+
+    def forward(self, x):
+        raw = self._raw_encoder_outputs(x)
+        feature_map = self._feature_map(x, raw)
+        mu = raw[-1]
+        log_var = self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
+        z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
+        mi_loss = self._mi_loss(feature_map, z) if self.global_critic is not None else z.new_zeros(())
+        y = None
+        if self.clustering:
+            if self.use_gcn:
+                logits = self.gcn_logits(x, [out.flatten(1) for out in raw])
+                y = torch.softmax(logits, dim=1)
+            else:
+                y = self.gaussian_posterior(z)
+        return mu, log_var, z, self.autoencoder.decode(z), mi_loss, y
+
+
+class SDDECCLoss(nn.Module):
+    """SDDECC's objective (Eqs. 12, 13 and 19), per sample, averaged over the batch.
+
+    ``0.5 * ||x - x_hat||^2 (or the summed cross-entropy) + lambda_1 * mi_loss + lambda_2 * K``
+    where ``K`` is ``KL(q(z|x) || N(0, I))`` before the clusters exist (the prior
+    constraint) and the clustering KL ``KL(p(z, y|x) || q(z, y))`` after (Eq. 18).
+
+    Parameters
+    ----------
+    lambda_1 : float, default=0.01
+    lambda_2 : float, default=1.0
+    reconstruction : {"mse", "bce"}, default="mse"
+    """
+
+    def __init__(self, module, lambda_1=0.01, lambda_2=1.0, reconstruction="mse"):
+        super().__init__()
+        self.module = module
+        self.lambda_1 = lambda_1
+        self.lambda_2 = lambda_2
+        self.reconstruction = reconstruction
+
+    def forward(self, output, X, index=None):
+        mu, log_var, z, x_hat, mi_loss, y = output
+        scale = 0.5 if self.reconstruction == "mse" else 1.0
+        loss = scale * reconstruction_loss(x_hat, X, self.reconstruction, reduction="none").sum(1)
+        if y is None:
+            kl = standard_normal_kl(mu, log_var)
+        else:
+            kl = cluster_gaussian_kl(z, log_var, y, self.module.cluster_means)
+        return (loss + self.lambda_2 * kl).mean() + self.lambda_1 * mi_loss
