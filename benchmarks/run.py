@@ -47,6 +47,7 @@ DEEP_MODELS = (
 #: What runs when --models is not given (the main job).
 DEFAULT_MODELS = (
     "AEKMeans", "AEGMM", "DEC", "IDEC", "SDCN", "DMM", "DMAE", "DeepFusionGMM", "VaDE", "DVAE",
+    "SDDECC",
 )
 COLUMNS = [
     "dataset", "model", "seed", "n_samples", "accuracy", "nmi", "ari", "fit_seconds",

@@ -163,3 +163,13 @@ def test_bad_parameters_name_the_problem(images, params, message):
     X, _ = images
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         SDDECC(3, **{**IMAGE_FAST, **params}).fit(X)
+
+
+def test_dropout_corrupts_the_encoder_input_in_training(images):
+    X, _ = images
+    clean = SDDECC(3, **IMAGE_FAST, random_state=0).fit(X)
+    noisy = SDDECC(3, **IMAGE_FAST, dropout=0.5, random_state=0).fit(X)
+    first = [m.history_[0]["loss"] for m in (clean, noisy)]
+    assert first[0] != first[1]
+    # inference is deterministic whatever the dropout
+    assert_array_equal(noisy.predict(X), noisy.predict(X))

@@ -78,12 +78,6 @@ class SDDECCModule(GCNFusion):
             hidden = hidden[:, :, None, None]
         return hidden
 
-    def posterior(self, x):
-        """``(mu, log_var)`` of ``q(z|x)``, each of shape (n_samples, latent_dim)."""
-        raw = self._raw_encoder_outputs(x)
-        feature_map = self._feature_map(x, raw)
-        return raw[-1], self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
-
     def gaussian_posterior(self, code):
         """``p(y|z)`` under ``q(z|y) = N(mu_y, I)`` and uniform ``q(y)``."""
         return torch.softmax(-0.5 * torch.cdist(code, self.cluster_means).square(), dim=1)
@@ -102,8 +96,11 @@ class SDDECCModule(GCNFusion):
         return loss + jsd_mutual_information_loss(*local)
 
     def forward(self, x):
-        raw = self._raw_encoder_outputs(x)
-        feature_map = self._feature_map(x, raw)
+        # the encoder sees the corrupted input while training (a denoising autoencoder with
+        # ``dropout``); the GCN's first layer and the reconstruction target see ``x``
+        corrupted = self.autoencoder.corruption(x)
+        raw = self._raw_encoder_outputs(corrupted)
+        feature_map = self._feature_map(corrupted, raw)
         mu = raw[-1]
         log_var = self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
         z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
