@@ -19,6 +19,6 @@ from .models import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "AEGMM", "DEC", "DVAE", "DMAE", "DMM", "IDEC", "SDCN", "SDDECC", "AEKMeans", "BaseDeepClusterer",
-    "DeepFusionGMM", "TorchGaussianMixture", "VaDE", "__version__",
+    "AEGMM", "DEC", "DVAE", "DMAE", "DMM", "IDEC", "SDCN", "SDDECC", "AEKMeans",
+    "BaseDeepClusterer", "DeepFusionGMM", "TorchGaussianMixture", "VaDE", "__version__",
 ]

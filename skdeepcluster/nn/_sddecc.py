@@ -89,8 +89,9 @@ class SDDECCModule(GCNFusion):
         loss = jsd_mutual_information_loss(*scores)
         size = feature_map.shape[2:]
         local = [
-            self.local_critic(torch.cat([feature_map, code[:, :, None, None].expand(-1, -1, *size)],
-                                        dim=1))
+            self.local_critic(
+                torch.cat([feature_map, code[:, :, None, None].expand(-1, -1, *size)], dim=1)
+            )
             for code in (z, negatives)
         ]
         return loss + jsd_mutual_information_loss(*local)
@@ -104,7 +105,7 @@ class SDDECCModule(GCNFusion):
         mu = raw[-1]
         log_var = self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
         z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
-        mi_loss = self._mi_loss(feature_map, z) if self.global_critic is not None else z.new_zeros(())
+        mi_loss = z.new_zeros(()) if self.global_critic is None else self._mi_loss(feature_map, z)
         y = None
         if self.clustering:
             if self.use_gcn:
