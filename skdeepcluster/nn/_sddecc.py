@@ -53,7 +53,8 @@ class SDDECCModule(GCNFusion):
                  use_mi=True, use_gcn=True):
         super().__init__(autoencoder, n_features, n_clusters, delta, activation)
         with torch.no_grad():
-            feature_map = self._feature_map(torch.zeros(1, n_features), None)
+            x = torch.zeros(1, n_features)
+            feature_map = self._feature_map(x, self._raw_encoder_outputs(x))
         channels, latent_dim = feature_map.shape[1], self.gcn_layers[-1].weight.shape[0]
         n_flat = feature_map[0].numel()
         self.log_var_head = nn.Sequential(nn.Flatten(), nn.Linear(n_flat, latent_dim))
@@ -70,9 +71,8 @@ class SDDECCModule(GCNFusion):
         self.clustering = False
 
     def _feature_map(self, x, raw_outputs):
-        """``C``: the encoder's output before the code layer, as (n, channels, M, M)."""
-        if raw_outputs is None:
-            raw_outputs = self._raw_encoder_outputs(x)
+        """``C``: the encoder's output before the code layer (``raw_outputs`` are those of
+        every encoder layer on ``x``), as (n, channels, M, M)."""
         hidden = raw_outputs[-2] if len(raw_outputs) > 1 else x
         if hidden.dim() == 2:  # an MLP layer, or the raw rows: a 1x1 map
             hidden = hidden[:, :, None, None]
@@ -125,6 +125,8 @@ class SDDECCLoss(nn.Module):
 
     Parameters
     ----------
+    module : SDDECCModule
+        Holds the cluster means ``mu_y`` of the clustering KL.
     lambda_1 : float, default=0.01
     lambda_2 : float, default=1.0
     reconstruction : {"mse", "bce"}, default="mse"
