@@ -194,7 +194,9 @@ def _plot(model, X, y, labels, history, prefix):
         for phase in dict.fromkeys(r["phase"] for r in history):
             rows = [r for r in history if r["phase"] == phase]
             ax.plot([r["epoch"] for r in rows], [r["loss"] for r in rows], label=phase)
-        ax.set(xlabel="epoch", ylabel="loss", yscale="log", title=f"{prefix.name}: training loss")
+        # some phases' losses (SDDECC's GCN warm-up) are KL divergences up to a constant
+        scale = "log" if all(r["loss"] > 0 for r in history) else "symlog"
+        ax.set(xlabel="epoch", ylabel="loss", yscale=scale, title=f"{prefix.name}: training loss")
         ax.legend()
         fig.savefig(f"{prefix}-loss.png", dpi=100, bbox_inches="tight")
         plt.close(fig)

@@ -149,12 +149,16 @@ def test_history_and_n_iter(estimator, blobs):
     model = fitted(estimator, X, layerwise_epochs=2, pretrain_epochs=3)
     phases = [r["phase"] for r in model.history_]
     assert phases[:7] == ["layerwise-0"] * 2 + ["layerwise-1"] * 2 + ["pretrain"] * 3
-    # DVAE trains its classifier on pseudo-labels between pretraining and clustering
-    n_classifier = estimator.get_params().get("classifier_epochs", 0)
-    assert phases[7 : 7 + n_classifier] == ["classifier"] * n_classifier
-    if "max_epochs" in estimator.get_params():  # a clustering phase follows pretraining
-        assert 1 <= len(phases) - 7 - n_classifier <= estimator.max_epochs
-        assert set(phases[7 + n_classifier :]) == {"cluster"}
+    # between pretraining and clustering: DVAE trains its classifier on pseudo-labels,
+    # SDDECC warms its GCN up
+    params = estimator.get_params()
+    between = ["classifier"] * params.get("classifier_epochs", 0)
+    between += ["gcn-warmup"] * (params.get("gcn_warmup_epochs", 0) * params.get("use_gcn", 0))
+    n_between = len(between)
+    assert phases[7 : 7 + n_between] == between
+    if "max_epochs" in params:  # a clustering phase follows pretraining
+        assert 1 <= len(phases) - 7 - n_between <= estimator.max_epochs
+        assert set(phases[7 + n_between :]) == {"cluster"}
     else:
         assert len(phases) == 7
     assert model.n_iter_ == len(phases)
@@ -189,6 +193,8 @@ def test_verbose_output(estimator, blobs, capsys):
     phases = ("[pretrain]", "[cluster]")
     if "classifier_epochs" in estimator.get_params():  # DVAE
         phases += ("[classifier]",)
+    if estimator.get_params().get("use_gcn"):  # SDDECC
+        phases += ("[gcn-warmup]",)
     assert all(line.startswith(phases) for line in lines)
     fitted(estimator, X, verbose=1, pretrain_epochs=2)
     err = capsys.readouterr().err

@@ -97,17 +97,33 @@ def test_every_ablation_variant_fits_and_predicts(images, use_mi, use_gcn):
     assert (model.module_.global_critic is None) == (not use_mi)
     assert (model.module_.adjacency is None) == (not use_gcn)
     phases = {record["phase"] for record in model.history_}
-    assert phases == {"pretrain", "cluster"}
+    assert phases == {"pretrain", "cluster"} | ({"gcn-warmup"} if use_gcn else set())
 
 
-@pytest.mark.parametrize("use_gcn, max_epochs", [(False, 30), (True, 100)])
-def test_image_input_separates_image_classes(images, use_gcn, max_epochs):
-    # The GCN starts untrained and learns y from the soft clustering KL alone: it needs
-    # more full-graph steps than the posterior of the code needs epochs.
+def test_gcn_warm_start_fits_the_gcn_alone_to_the_initial_clusters(images):
+    X, _ = images
+    params = {**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": 0, "random_state": 0}
+    cold = SDDECC(3, **params, gcn_warmup_epochs=0).fit(X)
+    warm = SDDECC(3, **params, gcn_warmup_epochs=100).fit(X)
+    # the encoder and the cluster means are untouched
+    for name, value in cold.module_.autoencoder.state_dict().items():
+        assert_array_equal(warm.module_.autoencoder.state_dict()[name], value)
+    assert_array_equal(warm.cluster_centers_, cold.cluster_centers_)
+    # the GCN now predicts the clusters of the code's Gaussian posterior
+    with torch.no_grad():
+        code = torch.as_tensor(warm.transform(X), dtype=torch.float32)
+        posterior = warm.module_.gaussian_posterior(code).argmax(1).numpy()
+    assert_array_equal(warm.labels_, posterior)
+    losses = [r["loss"] for r in warm.history_ if r["phase"] == "gcn-warmup"]
+    assert len(losses) == 100 and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("use_gcn", [False, True])
+def test_image_input_separates_image_classes(images, use_gcn):
     from sklearn.metrics import adjusted_rand_score
 
     X, y = images
-    model = SDDECC(3, **{**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": max_epochs},
+    model = SDDECC(3, **{**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": 30},
                    use_gcn=use_gcn, random_state=0).fit(X)
     assert adjusted_rand_score(y, model.labels_) > 0.9
     assert isinstance(model.module_.autoencoder, ConvAutoencoder)

@@ -10,7 +10,7 @@ from ._dmae import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
 from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNFusion, GCNLayer, SDCNLoss, SDCNModule
-from ._sddecc import SDDECCLoss, SDDECCModule
+from ._sddecc import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ._losses import ReconstructionLoss
 from ._vade import (
     LOG_VAR_RANGE,
@@ -32,6 +32,8 @@ __all__ = [
     "FusionAutoencoder",
     "GCNFusion",
     "GCNLayer",
+    "GCNWarmStart",
+    "GCNWarmStartLoss",
     "GaussianMixturePrior",
     "LOG_VAR_RANGE",
     "MLPAutoencoder",

@@ -14,7 +14,7 @@ from ._gcn import GCNFusion
 from ._vade import LOG_VAR_RANGE
 
 #: Hidden width of the two mutual-information critics.
-CRITIC_WIDTH = 128
+CRITIC_WIDTH = 64
 
 
 class SDDECCModule(GCNFusion):
@@ -148,3 +148,58 @@ class SDDECCLoss(nn.Module):
         else:
             kl = cluster_gaussian_kl(z, log_var, y, self.module.cluster_means)
         return (loss + self.lambda_2 * kl).mean() + self.lambda_1 * mi_loss
+
+
+class GCNWarmStart(nn.Module):
+    """The GCN of an :class:`SDDECCModule` on its encoder's fixed outputs (a warm start).
+
+    Forward maps the training data, in node order, to the GCN's cluster posterior ``y``.
+    The encoder outputs of the training graph are computed once, in evaluation mode, so
+    gradients reach the GCN layers only: training this module fits the GCN, in place, with
+    the encoder and the cluster means fixed.
+
+    Parameters
+    ----------
+    module : SDDECCModule
+        With its graph set (``set_graph``).
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            self.encoder_outputs = module._encoder_outputs(module.train_X)
+        module.train(was_training)
+
+    @property
+    def code(self):
+        """The (fixed) code of every training node."""
+        return self.encoder_outputs[-1]
+
+    def forward(self, x):
+        return torch.softmax(self.module.gcn_logits(x, self.encoder_outputs), dim=1)
+
+
+class GCNWarmStartLoss(nn.Module):
+    """SDDECC's clustering KL (Eq. 18) as a function of ``y`` alone (a :class:`GCNWarmStart`).
+
+    ``sum_k y_k (0.5 ||z - mu_k||^2 + log(K y_k))`` (minus a constant) with the code ``z``
+    and the means fixed: up to a constant, ``KL(y || p(y|z))`` with ``p(y|z)`` the Gaussian posterior of the
+    code (:meth:`SDDECCModule.gaussian_posterior`), so the GCN learns to predict the
+    clusters the code is initialised with.
+
+    Parameters
+    ----------
+    warm_start : GCNWarmStart
+    """
+
+    def __init__(self, warm_start):
+        super().__init__()
+        self.warm_start = warm_start
+
+    def forward(self, y, X, index):
+        code = self.warm_start.code[index.to(y.device)]
+        means = self.warm_start.module.cluster_means.detach()
+        return cluster_gaussian_kl(code, torch.zeros_like(code), y, means).mean()
