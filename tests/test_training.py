@@ -71,6 +71,32 @@ def test_train_module_records_history(in_memory):
                         config=config, generator=torch.Generator()) == []
 
 
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_epoch_loss_is_the_mean_of_the_batch_losses(in_memory):
+    # The batch losses reach the history at the epoch's end (one device sync an epoch).
+    from skorch.callbacks import Callback
+
+    class BatchLosses(Callback):
+        def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+            self.seen.append(loss.item())
+
+    with local_torch_seed(0, CPU):
+        ae = MLPAutoencoder(4, hidden_dims=(8,), latent_dim=2)
+    X = torch.rand(40, 4)
+    callback = BatchLosses()
+    callback.seen = []
+    config = TrainingConfig(device=CPU, batch_size=16, lr=0.0, in_memory=in_memory)
+    history = train_module(
+        ae, X, ReconstructionLoss(), phase="p", max_epochs=2, config=config,
+        generator=torch.Generator().manual_seed(0), callbacks=[("batch_losses", callback)],
+    )
+    with torch.no_grad():
+        full = ReconstructionLoss()(ae(X), X).item()
+    # lr 0: every epoch sees the same network; batches of 16, 16 and 8 rows
+    assert [r["loss"] for r in history] == pytest.approx([full, full], rel=1e-5)
+    assert len(callback.seen) == 6
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("in_memory", [True, False])

@@ -5,6 +5,7 @@ import dataclasses
 
 import torch
 from skorch import NeuralNet
+from skorch.dataset import get_len
 from skorch.utils import to_tensor
 
 from ..nn import ReconstructionLoss
@@ -49,6 +50,26 @@ class ClusterNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X, y_true)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch's own loop calls ``.item()`` on every batch loss, a host-device
+        # synchronisation per batch that stalls a GPU queue of small kernels. Here the batch
+        # losses stay on the device and reach the history together, at the epoch's end
+        # (before the epoch-end callbacks read them); ``on_batch_end`` still gets the loss.
+        if iterator is None:
+            return
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            self.history.record_batch(f"{prefix}_batch_size", get_len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            rows = self.history[-1]["batches"][-len(losses):]
+            for row, loss in zip(rows, torch.stack(losses).tolist()):
+                row[f"{prefix}_loss"] = loss
+        self.history.record(f"{prefix}_batch_count", len(losses))
 
 
 @dataclasses.dataclass(frozen=True)
