@@ -70,8 +70,9 @@ _DEEP_DEFAULTS = {
     "VaDE": {"reconstruction": "bce"}, "DVAE": {"reconstruction": "bce"},
     "DVAE-nosim": {"reconstruction": "bce"},
 }
-IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28),
-                 "usps": (1, 16, 16)}
+IMAGE_SHAPES = {
+    "digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "usps": (1, 16, 16),
+}
 
 # About 10,000 to 70,000 samples: 50 pretraining epochs are 1,800 to 14,000 optimizer steps,
 # as many as or more than 200 epochs of a few thousand samples.

@@ -26,8 +26,9 @@ _SHARED = {
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (or ``(name, callback)`` tuples) for every training phase;
         each phase gets a deep copy, so the objects passed in are never mutated.""",
-    "ae_options": """activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid"}, default="relu"
-        Activation of the hidden layers; the code and output layers are linear.
+    "ae_options": """activation : str, default="relu"
+        Activation of the hidden layers, one of ``"relu"``, ``"leaky_relu"``, ``"elu"``,
+        ``"gelu"``, ``"tanh"``, ``"sigmoid"``; the code and output layers are linear.
     reconstruction : {"mse", "bce"}, default="mse"
         Reconstruction loss: squared error, or binary cross-entropy for data in [0, 1]
         (e.g. pixel intensities; other data raise a ``ValueError``).
@@ -70,8 +71,8 @@ _SHARED = {
     "alpha": """alpha : float or "auto", default="auto"
         Softmax inverse temperature: ``s = softmax(-alpha * d + log(weights_))`` (for
         mahalanobis plus ``0.5 * log(det(precisions_))``, the likelihood's normaliser);
-        its scale is that of ``1 / d``. ``"auto"`` is 1000 over the mean dissimilarity of the samples
-        to their nearest initial centre, whatever the units: nearly hard assignments, as
+        its scale is that of ``1 / d``. ``"auto"`` is 1000 over the mean dissimilarity of the
+        samples to their nearest initial centre, whatever the units: nearly hard assignments, as
         the reference code's ``alpha=1000``, which keep the training loss a tight bound.
         Smaller values give softer :meth:`predict_proba`. The value used is ``alpha_``.""",
     "mixture_init": """n_init : int, default=10

@@ -1,4 +1,4 @@
-"""The DESIGN contracts every estimator keeps (labels, determinism, RNG, pickling, sklearn tools)."""
+"""The DESIGN contracts every estimator keeps: labels, determinism, RNG, pickling, sklearn tools."""
 
 import pickle
 import random

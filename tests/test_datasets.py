@@ -39,7 +39,8 @@ def test_load_from_data_home(fake_benchmark):
     assert X.shape == (6, 32) and X.dtype == np.float32 and 0 <= X.min() and X.max() <= 1
     bunch = load_benchmark("mnist_usps", data_home=fake_benchmark, return_X_y=False)
     assert bunch.views == [16, 16] and bunch.image_shape == (1, 4, 4)
-    assert load_benchmark("mnist_usps", data_home=fake_benchmark, flatten=False)[0].shape == (6, 2, 4, 4)
+    images = load_benchmark("mnist_usps", data_home=fake_benchmark, flatten=False)[0]
+    assert images.shape == (6, 2, 4, 4)
 
 
 def test_data_home_from_environment(fake_benchmark, monkeypatch):
@@ -75,7 +76,8 @@ def test_make_multiview():
 def test_pinwheel():
     X, y = make_pinwheel(1000, 5, random_state=0)
     assert X.shape == (1000, 2) and np.bincount(y).tolist() == [200] * 5
-    assert np.array_equal(make_pinwheel(50, random_state=1)[0], make_pinwheel(50, random_state=1)[0])
+    first, second = make_pinwheel(50, random_state=1)[0], make_pinwheel(50, random_state=1)[0]
+    assert np.array_equal(first, second)
     # each arm is a rotated copy: the mean angle of arm k is 2 pi k / 5 apart from arm 0's
     angles = [np.angle(np.mean(np.exp(1j * np.arctan2(*X[y == k][:, ::-1].T)))) for k in range(5)]
     steps = np.mod(np.diff(angles), 2 * np.pi)

@@ -56,7 +56,10 @@ def test_gradcheck():
     assert torch.autograd.gradcheck(student_t_assignment, (x, c))
     target = torch.rand(4, 3, dtype=torch.float64)
     for kind in ("mse", "bce"):
-        assert torch.autograd.gradcheck(lambda o, kind=kind: reconstruction_loss(o, target, kind), (x,))
+        def loss(o, kind=kind):
+            return reconstruction_loss(o, target, kind)
+
+        assert torch.autograd.gradcheck(loss, (x,))
 
 
 def test_reconstruction_losses_hand_computed():

@@ -79,8 +79,8 @@ def test_history_phases(crossed_views):
 
 def test_every_autoencoder_learns(crossed_views):
     X, _, views = crossed_views
-    model = DeepFusionGMM(4, views=views, **dict(SMALL, pretrain_epochs=30, max_epochs=30,
-                                                  lr=1e-2)).fit(X)
+    params = dict(SMALL, pretrain_epochs=30, max_epochs=30, lr=1e-2)
+    model = DeepFusionGMM(4, views=views, **params).fit(X)
     for phase in ("view0-pretrain", "view1-pretrain", "common-pretrain", "fine-tune"):
         losses = [r["loss"] for r in model.history_ if r["phase"] == phase]
         assert losses[-1] < 0.7 * losses[0], phase

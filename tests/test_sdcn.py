@@ -98,5 +98,6 @@ def test_sdcn_fit_keeps_a_sparse_graph(blobs):
 
 def test_too_many_neighbors(blobs):
     X, _ = blobs
-    with pytest.raises(ValueError, match="n_neighbors=10 must be < the number of samples.*n_samples=5"):
+    message = "n_neighbors=10 must be < the number of samples.*n_samples=5"
+    with pytest.raises(ValueError, match=message):
         SDCN(2, n_neighbors=10, **FAST).fit(X[:5])

@@ -96,6 +96,7 @@ def test_every_ablation_variant_fits_and_predicts(images, use_mi, use_gcn):
     assert model.cluster_centers_.shape == (3, 2)
     assert (model.module_.global_critic is None) == (not use_mi)
     assert (model.module_.adjacency is None) == (not use_gcn)
+    assert (model.module_.gcn_layers is None) == (not use_gcn)
     phases = {record["phase"] for record in model.history_}
     assert phases == {"pretrain", "cluster"} | ({"gcn-warmup"} if use_gcn else set())
 

@@ -35,7 +35,8 @@ def test_iterator_order_follows_its_generator_only():
     X = torch.arange(20.0).reshape(20, 1)
 
     def order(seed):
-        it = DeviceBatchIterator(InMemoryDataset(X), 5, generator=torch.Generator().manual_seed(seed))
+        generator = torch.Generator().manual_seed(seed)
+        it = DeviceBatchIterator(InMemoryDataset(X), 5, generator=generator)
         return torch.cat([xb for xb, _ in it]).flatten().tolist()
 
     state = torch.get_rng_state()
@@ -116,7 +117,9 @@ def test_train_module_on_cuda_both_data_paths(in_memory):
 
 def test_apply_in_chunks_is_batch_invariant():
     with local_torch_seed(0, CPU):
-        net = torch.nn.Sequential(torch.nn.Linear(30, 200), torch.nn.ReLU(), torch.nn.Linear(200, 7))
+        net = torch.nn.Sequential(
+            torch.nn.Linear(30, 200), torch.nn.ReLU(), torch.nn.Linear(200, 7)
+        )
     X = np.random.RandomState(0).randn(700, 30).astype(np.float32)
     full = apply_in_chunks(net, net, X, CPU)
     assert full.shape == (700, 7) and full.dtype == np.float32

@@ -26,7 +26,8 @@ def _fit(estimator, X, **params):
         (np.zeros((0, 3)), ValueError, "0 sample"),
         (np.zeros((10, 0)), ValueError, "0 feature"),
         (np.array([["a", "b"]] * 10), ValueError, "could not convert|numeric"),
-        (np.zeros((2, 3)), ValueError, "n_clusters=3 must be <= the number of samples.*n_samples=2"),
+        (np.zeros((2, 3)), ValueError,
+         "n_clusters=3 must be <= the number of samples.*n_samples=2"),
     ],
     ids=["nan", "inf", "1d", "3d", "no-samples", "no-features", "strings", "too-few-samples"],
 )

@@ -111,20 +111,23 @@ class AutoencoderClusterer(BaseDeepClusterer):
 
     def _pretrain_autoencoder(
         self, autoencoder, X, *, reconstruction, config, generator, prefix="",
-        batch_transform=None,
+        batch_transform=None, module=None, criterion=None,
     ):
         """``layerwise_epochs`` per layer pair, then ``pretrain_epochs`` end to end.
 
-        Phases are named ``"<prefix>layerwise-<i>"`` and ``"<prefix>pretrain"``.
+        The end-to-end phase trains ``module`` (default: the autoencoder) on ``criterion``
+        (default: the reconstruction error). Phases are named ``"<prefix>layerwise-<i>"`` and
+        ``"<prefix>pretrain"``.
         """
         history = train_layerwise(
             autoencoder, X, reconstruction=reconstruction, max_epochs=self.layerwise_epochs,
             config=config, generator=generator, phase=f"{prefix}layerwise",
         )
         return history + train_module(
-            autoencoder, X, ReconstructionLoss(reconstruction), phase=f"{prefix}pretrain",
-            max_epochs=self.pretrain_epochs, config=config, generator=generator,
-            batch_transform=batch_transform,
+            autoencoder if module is None else module, X,
+            ReconstructionLoss(reconstruction) if criterion is None else criterion,
+            phase=f"{prefix}pretrain", max_epochs=self.pretrain_epochs, config=config,
+            generator=generator, batch_transform=batch_transform,
         )
 
     def _batch_transform(self):

@@ -195,8 +195,6 @@ class _MixtureClusterer:
         return self._apply(negative_loss, X)
 
 
-
-
 @fill_doc
 class DMM(_MixtureClusterer, BaseDeepClusterer):
     """Dissimilarity mixture model: a mixture of any convex dissimilarity on the raw features.

@@ -126,7 +126,8 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     parameterisation of the covariances) that adds a ``device``, so that EM runs where the
     data already are, e.g. on the GPU that trained an encoder. Computation is in float64;
     from the same start it follows scikit-learn's iterates to rounding error. Speed against
-    scikit-learn is measured in ``benchmarks/gmm_speed.py``. The models fitting a mixture on a learned code
+    scikit-learn is measured in ``benchmarks/gmm_speed.py``. The models fitting a mixture on
+    a learned code
     (:class:`~skdeepcluster.AEGMM`, :class:`~skdeepcluster.DeepFusionGMM`) use it on their
     training device.
 
@@ -342,7 +343,9 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
 
     def _initial_parameters(self, X, rng):
         """Initial weights, means, covariances and precision factors, on X's device."""
-        as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), device=X.device)
+        def as_tensor(a):
+            return torch.as_tensor(np.asarray(a, dtype=np.float64), device=X.device)
+
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
             weights, means, covariances = m_step(
@@ -371,7 +374,8 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
 
     def _check_initial(self, weights, means):
         k, d = self.n_components, self.n_features_in_
-        if weights.shape != (k,) or bool((weights < 0).any()) or abs(float(weights.sum()) - 1) > 1e-6:
+        sums_to_one = abs(float(weights.sum()) - 1) <= 1e-6
+        if weights.shape != (k,) or bool((weights < 0).any()) or not sums_to_one:
             raise ValueError(
                 f"weights_init must be {k} non-negative numbers summing to 1, got "
                 f"{self.weights_init!r}"
@@ -392,7 +396,9 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 )
 
     def _set_parameters(self, weights, means, covariances, precisions_chol):
-        to_numpy = lambda t: t.detach().cpu().numpy()
+        def to_numpy(t):
+            return t.detach().cpu().numpy()
+
         self.weights_ = to_numpy(weights)
         self.means_ = to_numpy(means)
         self.covariances_ = to_numpy(covariances)

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docs import fill_doc
 from ..nn import ConvAutoencoder, GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
-from ..training import train_layerwise, train_module
+from ..training import train_module
 from ._ae_base import AutoencoderClusterer, check_dims, check_input_shape
 from ._baselines import AEKMeans
 from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
@@ -148,9 +148,10 @@ class SDDECC(AEKMeans):
     def __init__(
         self, n_clusters=8, *, input_shape=None, channels=None, hidden_dims=None,
         latent_dim=10, pretrain_epochs=200, max_epochs=200, gcn_warmup_epochs=100,
-        batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None, activation="relu",
-        reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20, n_neighbors=3,
-        similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True, use_gcn=True,
+        batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
+        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20,
+        n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
+        use_gcn=True,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -210,16 +211,10 @@ class SDDECC(AEKMeans):
         return SDDECCLoss(self.module_, self.lambda_1, self.lambda_2, self.reconstruction)
 
     def _pretrain(self, X, config, generator):
-        history = []
-        if self.input_shape is None:
-            history += train_layerwise(
-                self._autoencoder, X, reconstruction=self.reconstruction,
-                max_epochs=self.layerwise_epochs, config=config, generator=generator,
-                phase="layerwise",
-            )
-        return history + train_module(
-            self.module_, X, self._criterion(), phase="pretrain",
-            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+        # layer-wise pretraining of the autoencoder (MLP only), then the whole objective
+        return self._pretrain_autoencoder(
+            self._autoencoder, X, reconstruction=self.reconstruction, config=config,
+            generator=generator, module=self.module_, criterion=self._criterion(),
         )
 
     def _initialize_clusters(self, X, rng):

@@ -152,7 +152,9 @@ class VaDE(AutoencoderClusterer):
         mixture = self._initial_mixture(self._code64(X), rng)
         prior = self.module_.prior
         with torch.no_grad():
-            as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device_)
+            def as_tensor(a):
+                return torch.as_tensor(a, dtype=torch.float32, device=self.device_)
+
             prior.weight_logits.copy_(as_tensor(np.log(mixture.weights_)))
             prior.means.copy_(as_tensor(mixture.means_))
             prior.raw_log_vars.copy_(as_tensor(np.log(mixture.covariances_)))
@@ -179,8 +181,10 @@ class VaDE(AutoencoderClusterer):
         return history
 
     def _set_prior_attributes(self):
+        def to_numpy(t):
+            return t.detach().cpu().double().numpy()
+
         log_weights, means, log_vars = self.module_.prior.parameters_for_elbo()
-        to_numpy = lambda t: t.detach().cpu().double().numpy()
         self.weights_ = np.exp(to_numpy(log_weights))
         self.means_ = to_numpy(means)
         self.covariances_ = np.exp(to_numpy(log_vars))

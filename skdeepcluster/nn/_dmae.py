@@ -12,7 +12,8 @@ class DissimilarityMixture(nn.Module):
     The soft assignment of a sample ``h`` is ``s = softmax(-alpha * d(h, theta) + phi)``
     (Lara and Gonzalez, Eq. 15), with ``theta_k`` the cluster parameters (a centre, plus an
     inverse-covariance factor for mahalanobis) and ``phi_k = log(pi_k * b_k)``: the log
-    mixing weight plus, for mahalanobis, the log normaliser of the cluster's likelihood. The DM decoder turns ``s`` back into the soft-assigned parameters
+    mixing weight plus, for mahalanobis, the log normaliser of the cluster's likelihood.
+    The DM decoder turns ``s`` back into the soft-assigned parameters
     ``theta~ = sum_k s_k theta_k`` (Eq. 16).
 
     Parameters

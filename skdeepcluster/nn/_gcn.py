@@ -80,14 +80,14 @@ class GCNFusion(nn.Module):
     def _encoder_outputs(self, x):
         return [out.flatten(1) for out in self._raw_encoder_outputs(x)]
 
-    def _layer_input(self, l, x, h, ae_outputs):
-        return x if l == 0 else (1 - self.delta) * h + self.delta * ae_outputs[l - 1]
+    def _layer_input(self, i, x, h, ae_outputs):
+        return x if i == 0 else (1 - self.delta) * h + self.delta * ae_outputs[i - 1]
 
     def gcn_logits(self, x, ae_outputs):
         """GCN output (before the softmax) of the training graph, in node order."""
         h = None
-        for l, layer in enumerate(self.gcn_layers):
-            h = layer(self._layer_input(l, x, h, ae_outputs), self.adjacency)
+        for i, layer in enumerate(self.gcn_layers):
+            h = layer(self._layer_input(i, x, h, ae_outputs), self.adjacency)
         return h
 
     def training_supports(self):
@@ -95,8 +95,8 @@ class GCNFusion(nn.Module):
         x = self.train_X
         ae_outputs = self._encoder_outputs(x)
         supports, h = [], None
-        for l, layer in enumerate(self.gcn_layers):
-            support = layer.support(self._layer_input(l, x, h, ae_outputs))
+        for i, layer in enumerate(self.gcn_layers):
+            support = layer.support(self._layer_input(i, x, h, ae_outputs))
             supports.append(support)
             h = layer.activation(torch.sparse.mm(self.adjacency, support))
         return supports
@@ -112,9 +112,9 @@ class GCNFusion(nn.Module):
         ae_outputs = self._encoder_outputs(x)
         weight = 1.0 / (neighbors.shape[1] + 1)
         h = None
-        for l, layer in enumerate(self.gcn_layers):
-            own = layer.support(self._layer_input(l, x, h, ae_outputs))
-            h = layer.activation(weight * (own + supports[l][neighbors].sum(dim=1)))
+        for i, layer in enumerate(self.gcn_layers):
+            own = layer.support(self._layer_input(i, x, h, ae_outputs))
+            h = layer.activation(weight * (own + supports[i][neighbors].sum(dim=1)))
         return torch.softmax(h, dim=1)
 
 

@@ -29,8 +29,9 @@ class SDDECCModule(GCNFusion):
       (for an MLP autoencoder ``C`` is the last hidden layer, a 1x1 map). Negatives pair
       each ``C`` with the ``z`` of another sample of the batch (a random permutation).
     - With ``use_gcn``, the :class:`GCNFusion` of the encoder gives the cluster posterior
-      ``y = p(y|z)`` (softmax of its last layer) on the training graph; otherwise ``y`` is
-      the posterior of ``z`` under ``q(z|y) = N(mu_y, I)`` with uniform ``q(y)``.
+      ``y = p(y|z)`` (softmax of its last layer) on the training graph; otherwise
+      ``gcn_layers`` is None and ``y`` is the posterior of ``z`` under
+      ``q(z|y) = N(mu_y, I)`` with uniform ``q(y)``.
     - ``cluster_means`` are the ``mu_y``; ``clustering`` is False during pretraining (no
       ``y``) and set True once the clusters are initialised.
 
@@ -68,6 +69,8 @@ class SDDECCModule(GCNFusion):
         ) if use_mi else None
         self.cluster_means = nn.Parameter(torch.zeros(n_clusters, latent_dim))
         self.use_gcn = use_gcn
+        if not use_gcn:  # the GCN's widths are known; its weights would never train
+            self.gcn_layers = None
         self.clustering = False
 
     def _feature_map(self, x, raw_outputs):
@@ -186,8 +189,9 @@ class GCNWarmStartLoss(nn.Module):
     """SDDECC's clustering KL (Eq. 18) as a function of ``y`` alone (a :class:`GCNWarmStart`).
 
     ``sum_k y_k (0.5 ||z - mu_k||^2 + log(K y_k))`` (minus a constant) with the code ``z``
-    and the means fixed: up to a constant, ``KL(y || p(y|z))`` with ``p(y|z)`` the Gaussian posterior of the
-    code (:meth:`SDDECCModule.gaussian_posterior`), so the GCN learns to predict the
+    and the means fixed: up to a constant, ``KL(y || p(y|z))`` with ``p(y|z)`` the
+    Gaussian posterior of the code (:meth:`SDDECCModule.gaussian_posterior`), so the GCN
+    learns to predict the
     clusters the code is initialised with.
 
     Parameters
