@@ -115,8 +115,8 @@ class SDDECC(AEKMeans):
     and the k-means means fixed: the GCN learns the initial clusters' posterior first.
 
     The paper leaves the critics' widths open: both have hidden width 64 (``CRITIC_WIDTH``
-    in ``skdeepcluster.nn._sddecc``), which keeps them to about a third of a pretraining
-    step on USPS. Its Eq. 13 reconstruction ``||x - x_hat||^2 / 2`` is summed over the
+    in ``skdeepcluster.nn._sddecc``), which keeps them under half of a mini-batch step
+    on USPS. Its Eq. 13 reconstruction ``||x - x_hat||^2 / 2`` is summed over the
     features of each sample, as the KL terms are summed over the code.
 
     Examples

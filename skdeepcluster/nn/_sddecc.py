@@ -191,8 +191,7 @@ class GCNWarmStartLoss(nn.Module):
     ``sum_k y_k (0.5 ||z - mu_k||^2 + log(K y_k))`` (minus a constant) with the code ``z``
     and the means fixed: up to a constant, ``KL(y || p(y|z))`` with ``p(y|z)`` the
     Gaussian posterior of the code (:meth:`SDDECCModule.gaussian_posterior`), so the GCN
-    learns to predict the
-    clusters the code is initialised with.
+    learns to predict the clusters the code is initialised with.
 
     Parameters
     ----------
