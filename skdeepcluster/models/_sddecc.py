@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docs import fill_doc
 from ..nn import ConvAutoencoder, GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
-from ..training import train_module
+from ..training import evaluating, train_module
 from ._ae_base import AutoencoderClusterer, check_dims, check_input_shape
 from ._baselines import AEKMeans
 from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
@@ -230,7 +230,8 @@ class SDDECC(AEKMeans):
         if self.use_gcn:
             # One step an epoch on the whole graph: the rows must stay in node order.
             config, shuffle = full_graph(config, len(X)), False
-            warm_start = GCNWarmStart(self.module_)
+            with evaluating(self.module_) as module:
+                warm_start = GCNWarmStart(module, module._encoder_outputs(module.train_X))
             history += train_module(
                 warm_start, X, GCNWarmStartLoss(warm_start), phase="gcn-warmup",
                 max_epochs=self.gcn_warmup_epochs, config=config, generator=generator,

@@ -157,7 +157,7 @@ class GCNWarmStart(nn.Module):
     """The GCN of an :class:`SDDECCModule` on its encoder's fixed outputs (a warm start).
 
     Forward maps the training data, in node order, to the GCN's cluster posterior ``y``.
-    The encoder outputs of the training graph are computed once, in evaluation mode, so
+    The encoder outputs of the training graph are given, computed without gradients, so
     gradients reach the GCN layers only: training this module fits the GCN, in place, with
     the encoder and the cluster means fixed.
 
@@ -165,16 +165,14 @@ class GCNWarmStart(nn.Module):
     ----------
     module : SDDECCModule
         With its graph set (``set_graph``).
+    encoder_outputs : list of Tensor
+        ``module._encoder_outputs(module.train_X)`` in evaluation mode, without gradients.
     """
 
-    def __init__(self, module):
+    def __init__(self, module, encoder_outputs):
         super().__init__()
         self.module = module
-        was_training = module.training
-        module.eval()
-        with torch.no_grad():
-            self.encoder_outputs = module._encoder_outputs(module.train_X)
-        module.train(was_training)
+        self.encoder_outputs = encoder_outputs
 
     @property
     def code(self):
