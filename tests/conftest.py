@@ -32,6 +32,7 @@ ESTIMATORS = [
     SDDECC(**{**FAST, "lr": 1e-2}, max_epochs=20, lambda_2=0.01),
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2),
+    DMAE(**FAST, max_epochs=2, kernel_gamma=1.0),  # the kernel pretraining
     # VAEs: a few more pretraining epochs, so that the prior (and DVAE's classifier) start
     # from a code that already separates the toy clusters of the checks
     VaDE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2),
@@ -40,10 +41,12 @@ ESTIMATORS = [
                   max_epochs=2),
 ]
 
-#: The estimators built on one pretrained autoencoder (all but the shallow DMM and the
-#: multiview DeepFusionGMM, whose autoencoders have tests of their own).
+#: The estimators built on one autoencoder pretrained by reconstruction (all but the shallow
+#: DMM, the multiview DeepFusionGMM, whose autoencoders have tests of their own, and DMAE's
+#: kernel pretraining, tested in test_dmae.py).
 AUTOENCODER_ESTIMATORS = [
-    e for e in ESTIMATORS if "pretrain_epochs" in e.get_params() and "views" not in e.get_params()
+    e for e in ESTIMATORS if "pretrain_epochs" in e.get_params()
+    and "views" not in e.get_params() and e.get_params().get("kernel_gamma") is None
 ]
 
 

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import cdist
 from scipy.special import log_softmax
 from sklearn.cluster import KMeans
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_circles
 from sklearn.metrics import adjusted_rand_score
 
 from skdeepcluster import DMAE, DMM, AEKMeans
@@ -17,6 +17,7 @@ from skdeepcluster.functional import (
     assigned_dissimilarity,
     pairwise_dissimilarity,
     random_affine,
+    random_fourier_features,
 )
 from skdeepcluster.nn import DissimilarityMixture, DMAELoss, DMAEModule, MLPAutoencoder
 
@@ -334,9 +335,40 @@ def test_dmae_augmentation_on_images():
     assert not np.allclose(model.transform(X), plain.transform(X))
 
 
+def test_random_fourier_features_approximate_the_rbf_kernel():
+    X = torch.randn(15, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    features = random_fourier_features(X, 20000, 0.5, torch.Generator().manual_seed(0))
+    assert features.shape == (15, 20000) and features.dtype == torch.float64
+    kernel = np.exp(-0.5 * cdist(X.numpy(), X.numpy(), "sqeuclidean"))
+    assert_allclose((features @ features.T).numpy(), kernel, atol=0.05)
+    again = random_fourier_features(X, 20000, 0.5, torch.Generator().manual_seed(0))
+    assert_array_equal(features.numpy(), again.numpy())
+
+
+def test_dmae_kernel_pretraining_separates_rings():
+    # Two rings: a code trained by reconstruction is a re-embedding of the plane, which the
+    # mixture cuts in halves; a code regressed onto RBF features separates the rings.
+    X, y = make_circles(200, noise=0.05, factor=0.3, random_state=0)
+    params = {"hidden_dims": (64,), "latent_dim": 100, "pretrain_epochs": 40, "max_epochs": 2,
+              "batch_size": 32, "random_state": 0, "device": "cpu"}
+    kernel = DMAE(2, kernel_gamma=10.0, **params).fit(X)
+    plain = DMAE(2, **params).fit(X)
+    assert adjusted_rand_score(y, kernel.labels_) > 0.9
+    assert adjusted_rand_score(y, plain.labels_) < 0.1
+    assert [r["phase"] for r in kernel.history_] == (
+        ["pretrain-encoder"] * 40 + ["pretrain-decoder"] * 40 + ["cluster"] * 2)
+    again = DMAE(2, kernel_gamma=10.0, **params).fit(X)
+    assert_array_equal(again.transform(X), kernel.transform(X))
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
+        ({"kernel_gamma": 1.0, "augment": True, "input_shape": (1, 1, 5)},
+         "kernel_gamma replaces the reconstruction pretraining"),
+        ({"kernel_gamma": 1.0, "layerwise_epochs": 2},
+         "kernel_gamma replaces the reconstruction pretraining"),
+        ({"kernel_gamma": 0.0}, "The 'kernel_gamma' parameter"),
         ({"augment": True}, r"augment=True needs input_shape"),
         ({"input_shape": (1, 2, 2)}, r"input_shape=\(1, 2, 2\) holds 4 values per image, "
                                      r"but X has n_features=5"),

@@ -5,13 +5,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from torch import nn
 from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docs import fill_doc
 from ..base import BaseDeepClusterer
-from ..functional import DISSIMILARITIES, pairwise_dissimilarity, random_affine
-from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss
+from ..functional import (
+    DISSIMILARITIES,
+    pairwise_dissimilarity,
+    random_affine,
+    random_fourier_features,
+)
+from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss, TargetLoss
 from ..training import train_module
 from ._ae_base import AutoencoderClusterer, check_input_shape
 from ._baselines import _sub_seed
@@ -317,7 +323,9 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     reconstructs the input *from* ``theta~``. Training has three steps:
 
     1. the autoencoder is pretrained to reconstruct ``X`` from its code (optionally on
-       randomly rotated and shifted images, ``augment=True``);
+       randomly rotated and shifted images, ``augment=True``), or, with ``kernel_gamma``,
+       its encoder is regressed onto random features of an RBF kernel and its decoder then
+       trained to reconstruct ``X`` from that code;
     2. the mixture is initialised on the code (k-means for euclidean and mahalanobis,
        whose matrices start as the inverse covariances of the k-means clusters; k-means++
        seeding under the dissimilarity otherwise);
@@ -360,6 +368,17 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     input_shape : tuple of int or None, default=None
         ``(C, H, W)`` of the images that the rows of ``X`` flatten (channel first), for
         ``augment``.
+    kernel_gamma : float or None, default=None
+        Pretrain on a kernel instead of by reconstruction (the reference code's recipe for
+        the paper's moons and circles): the encoder is regressed for ``pretrain_epochs``
+        onto ``latent_dim`` random Fourier features of the RBF kernel
+        ``exp(-kernel_gamma * ||x - x'||^2)`` (Rahimi and Recht; drawn from
+        ``random_state``), then the decoder is trained for ``pretrain_epochs`` to
+        reconstruct ``X`` from that fixed code. Meant for low-dimensional data whose
+        clusters are not convex (rings, arcs), where a reconstruction-trained code is a
+        smooth re-embedding of the input that a mixture still cuts with straight
+        boundaries. None pretrains by reconstruction. Not combined with ``augment`` or
+        ``layerwise_epochs``.
 
     Attributes
     ----------
@@ -400,6 +419,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         "train_encoder": ["boolean"],
         "augment": ["boolean"],
         "input_shape": [tuple, list, None],
+        "kernel_gamma": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -408,7 +428,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
-        augment=False, input_shape=None,
+        augment=False, input_shape=None, kernel_gamma=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -428,10 +448,16 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.n_init = n_init
         self.augment = augment
         self.input_shape = input_shape
+        self.kernel_gamma = kernel_gamma
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         _check_dissimilarity(self, self.latent_dim)
+        if self.kernel_gamma is not None and (self.augment or self.layerwise_epochs):
+            raise ValueError(
+                "kernel_gamma replaces the reconstruction pretraining, which augment=True and "
+                "layerwise_epochs > 0 configure; set kernel_gamma=None to use them"
+            )
         if self.dissimilarity == "itakura_saito":
             raise ValueError(
                 "dissimilarity='itakura_saito' needs positive data, but the code of DMAE "
@@ -447,6 +473,23 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
             return None
         shape = tuple(self.input_shape)
         return lambda x: random_affine(x, shape)
+
+    def _pretrain(self, X, config, generator):
+        if self.kernel_gamma is None:
+            return super()._pretrain(X, config, generator)
+        autoencoder = self._autoencoder
+        features = random_fourier_features(X, self.latent_dim, self.kernel_gamma, generator)
+        encoder = nn.Sequential(autoencoder.corruption, *autoencoder.encoder_layers)
+        history = train_module(
+            encoder, X, TargetLoss(features), phase="pretrain-encoder",
+            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+        )
+        code = torch.from_numpy(self._transform(X.numpy()))
+        decoder = nn.Sequential(*autoencoder.decoder_layers)
+        return history + train_module(
+            decoder, code, TargetLoss(X, self.reconstruction), phase="pretrain-decoder",
+            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+        )
 
     def _build_module(self, n_features):
         return DMAEModule(super()._build_module(n_features), self._new_mixture(self.latent_dim))

@@ -11,7 +11,7 @@ from ._fusion import FusionAutoencoder
 from ._dec import SelfTrainingLoss, StudentTClusterer
 from ._gcn import GCNFusion, GCNLayer, SDCNLoss, SDCNModule
 from ._sddecc import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
-from ._losses import ReconstructionLoss
+from ._losses import ReconstructionLoss, TargetLoss
 from ._vade import (
     LOG_VAR_RANGE,
     GaussianMixturePrior,
@@ -47,6 +47,7 @@ __all__ = [
     "SelfTrainingLoss",
     "Standardize",
     "StudentTClusterer",
+    "TargetLoss",
     "VaDELoss",
     "VaDEModule",
     "cluster_classifier",

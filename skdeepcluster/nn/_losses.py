@@ -29,3 +29,27 @@ class ReconstructionLoss(nn.Module):
             return reconstruction_loss(output[1], X, self.kind)
         losses = reconstruction_loss(output[1], X, self.kind, reduction="none")
         return torch.stack([part.mean() for part in losses.split(self.views, dim=1)]).mean()
+
+
+class TargetLoss(nn.Module):
+    """Loss of a module's output against fixed per-sample targets, read by index.
+
+    For training a part of a network to regress onto given values (DMAE's kernel
+    pretraining: the encoder onto random Fourier features, then the decoder from the fixed
+    code back onto the data).
+
+    Parameters
+    ----------
+    targets : Tensor of shape (n_samples, n_outputs)
+        Target of every training sample.
+    kind : {"mse", "bce"}, default="mse"
+        See :func:`skdeepcluster.functional.reconstruction_loss`.
+    """
+
+    def __init__(self, targets, kind="mse"):
+        super().__init__()
+        self.register_buffer("targets", targets)
+        self.kind = kind
+
+    def forward(self, output, X, index):
+        return reconstruction_loss(output, self.targets[index.to(self.targets.device)], self.kind)
