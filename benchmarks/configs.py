@@ -59,6 +59,8 @@ VARIANTS = {
     "SDDECC-ConvAE": ("SDDECC", {"use_mi": False, "use_gcn": False}),
     "SDDECC-ConvAE+MI": ("SDDECC", {"use_gcn": False}),
     "SDDECC-ConvAE+GCN": ("SDDECC", {"use_mi": False}),
+    # SDDECC with one learned cluster variance instead of the paper's unit variance.
+    "SDDECC-s2": ("SDDECC", {"cluster_variance": "learned"}),
 }
 
 #: Reference models, always in the table.
@@ -107,7 +109,8 @@ for _name, _shape in IMAGE_SHAPES.items():
     for _variant in ("DMAE-paper", "AE+DMM-paper"):
         MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}
     # SDDECC on images: its convolutional autoencoder (paper Table 2) and pixels in [0, 1].
-    for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN"):
+    for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN",
+                     "SDDECC-s2"):
         MODEL_PARAMS[_name][_variant] = {
             **MODEL_PARAMS[_name].get("SDCN", {}), "input_shape": _shape,
             "reconstruction": "bce",

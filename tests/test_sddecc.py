@@ -83,6 +83,47 @@ def test_cluster_gaussian_kl_hand_computed_and_its_minimum():
         assert cluster_gaussian_kl(z, log_var, other, means) >= best - 1e-12
 
 
+def test_cluster_gaussian_kl_with_a_cluster_variance():
+    means = torch.tensor([[0.0, 0.0], [3.0, 0.0]], dtype=torch.float64)
+    z = torch.tensor([[1.0, 0.0], [2.0, 1.0]], dtype=torch.float64)
+    log_var = torch.zeros(2, 2, dtype=torch.float64)
+    y = torch.tensor([[0.75, 0.25], [0.4, 0.6]], dtype=torch.float64)
+    unit = cluster_gaussian_kl(z, log_var, y, means)
+    assert_allclose(cluster_gaussian_kl(z, log_var, y, means, 0.0).numpy(), unit.numpy())
+    s2 = 0.3
+    squared = torch.cdist(z, means).square()
+    expected = ((y * (0.5 * squared / s2 + torch.log(2 * y))).sum(1) + 0.5 * 2 * math.log(s2)
+                - 0.5 * 2)
+    got = cluster_gaussian_kl(z, log_var, y, means, torch.tensor(math.log(s2), dtype=torch.float64))
+    assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+    # over s^2, the minimum of the batch's mean is the y-weighted squared distance per
+    # dimension
+    best = float((y * squared).sum(1).mean() / 2)
+    c = torch.tensor(math.log(best), dtype=torch.float64, requires_grad=True)
+    cluster_gaussian_kl(z, log_var, y, means, c).mean().backward()
+    assert abs(c.grad.item()) < 1e-12
+
+
+def test_learned_cluster_variance(images):
+    X, _ = images
+    unit = SDDECC(3, **IMAGE_FAST, random_state=0).fit(X)
+    assert unit.cluster_variance_ == 1.0
+    assert "cluster_log_var" not in dict(unit.module_.named_parameters())
+    learned = SDDECC(3, **IMAGE_FAST, cluster_variance="learned", random_state=0).fit(X)
+    assert "cluster_log_var" in dict(learned.module_.named_parameters())
+    assert np.isfinite(learned.cluster_variance_) and learned.cluster_variance_ != 1.0
+    # the posterior is that of the learned variance
+    with torch.no_grad():
+        code = torch.as_tensor(learned.transform(X), dtype=torch.float32)
+        means = torch.as_tensor(learned.cluster_centers_, dtype=torch.float32)
+        expected = torch.softmax(
+            -0.5 * torch.cdist(code, means).square() / learned.cluster_variance_, dim=1)
+        posterior = learned.module_.gaussian_posterior(code)
+    assert_allclose(posterior.numpy(), expected.numpy(), rtol=1e-4, atol=1e-6)
+    again = SDDECC(3, **IMAGE_FAST, cluster_variance="learned", random_state=0).fit(X)
+    assert_array_equal(again.labels_, learned.labels_)
+
+
 @pytest.mark.parametrize("use_mi", [True, False])
 @pytest.mark.parametrize("use_gcn", [True, False])
 def test_every_ablation_variant_fits_and_predicts(images, use_mi, use_gcn):

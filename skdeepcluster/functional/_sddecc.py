@@ -32,16 +32,18 @@ def standard_normal_kl(mu, log_var):
     return 0.5 * (mu.square() + log_var.exp() - 1.0 - log_var).sum(dim=1)
 
 
-def cluster_gaussian_kl(z, log_var, y, means):
+def cluster_gaussian_kl(z, log_var, y, means, cluster_log_var=0.0):
     """Clustering KL of SDDECC (Eq. 18): ``KL(p(z|x) p(y|z) || q(z|y) q(y))`` per sample.
 
     With ``p(z|x) = N(mu, diag exp(log_var))`` (``z`` one reparameterised draw of it),
-    ``p(y|z) = y``, ``q(z|y) = N(means_y, I)`` and a uniform ``q(y)`` over K clusters::
+    ``p(y|z) = y``, ``q(z|y) = N(means_y, s^2 I)`` and a uniform ``q(y)`` over K clusters::
 
-        sum_k y_k (0.5 ||z - means_k||^2 + log(K y_k)) - 0.5 sum_d (1 + log_var_d)
+        sum_k y_k (0.5 ||z - means_k||^2 / s^2 + log(K y_k)) + 0.5 d log s^2
+            - 0.5 sum_d (1 + log_var_d)
 
-    (the Gaussian entropy in closed form, the cross term by the draw). It pulls each code
-    towards the means of its clusters while keeping every ``y`` from collapsing.
+    (the Gaussian entropy in closed form, the cross term by the draw; ``d`` the code's
+    width). It pulls each code towards the means of its clusters while keeping every ``y``
+    from collapsing. The paper's clusters have unit variance, ``s^2 = 1``.
 
     Parameters
     ----------
@@ -49,11 +51,15 @@ def cluster_gaussian_kl(z, log_var, y, means):
     y : Tensor of shape (n_samples, n_clusters)
         Rows sum to 1.
     means : Tensor of shape (n_clusters, latent_dim)
+    cluster_log_var : float or Tensor of shape (), default=0.0
+        ``log s^2``, the log-variance shared by the clusters.
 
     Returns
     -------
     Tensor of shape (n_samples,)
     """
-    squared = torch.cdist(z, means).square()
+    cluster_log_var = torch.as_tensor(cluster_log_var, dtype=z.dtype, device=z.device)
+    squared = torch.cdist(z, means).square() * torch.exp(-cluster_log_var)
     log_y = torch.log(y.clamp_min(torch.finfo(y.dtype).tiny)) + math.log(y.shape[1])
-    return (y * (0.5 * squared + log_y)).sum(dim=1) - 0.5 * (1.0 + log_var).sum(dim=1)
+    return ((y * (0.5 * squared + log_y)).sum(dim=1) + 0.5 * z.shape[1] * cluster_log_var
+            - 0.5 * (1.0 + log_var).sum(dim=1))

@@ -1,5 +1,6 @@
 """SDDECC: structured deep discriminant embedded coding network clustering."""
 
+import math
 from numbers import Integral, Real
 
 import torch
@@ -88,6 +89,11 @@ class SDDECC(AEKMeans):
         Train the mutual-information critics (False: the paper's ConvAE and ConvAE+GCN).
     use_gcn : bool, default=True
         Cluster through the GCN (False: the paper's ConvAE and ConvAE+MI).
+    cluster_variance : {{"unit", "learned"}}, default="unit"
+        Variance ``s^2`` of the clusters ``q(z|y) = N(mu_y, s^2 I)``: the paper's 1, or one
+        variance shared by the clusters, started at the k-means clusters' (the inertia
+        over ``n_samples * latent_dim``) and trained with the means on the same KL (see
+        Notes).
 
     Attributes
     ----------
@@ -95,6 +101,8 @@ class SDDECC(AEKMeans):
         The cluster means ``mu_y`` in code space, after training.
     inertia_ : float
         Inertia of the k-means initialisation, on the pretrained code.
+    cluster_variance_ : float
+        ``s^2`` after training (1.0 with ``cluster_variance="unit"``).
     {common_attributes}
 
     See Also
@@ -113,6 +121,13 @@ class SDDECC(AEKMeans):
     random ``y`` drags all codes, and the means with them, together. The warm start
     minimises the same clustering KL over the GCN's weights only, with the pretrained code
     and the k-means means fixed: the GCN learns the initial clusters' posterior first.
+
+    ``cluster_variance="learned"`` is ours too. With unit variance, the posterior ``y`` of
+    a code depends on its squared distances to the means in units of 1, whatever the spread
+    of the clusters; where that spread is well below 1, ``y`` is soft, and each code is
+    pulled towards several means. Learning ``s^2`` on the same KL (whose minimum over
+    ``s^2`` is the ``y``-weighted mean squared distance of the codes to the means, per
+    dimension) scales the posterior to the clusters.
 
     The paper leaves the critics' widths open: both have hidden width 64 (``CRITIC_WIDTH``
     in ``skdeepcluster.nn._sddecc``), which keeps them under half of a mini-batch step
@@ -143,6 +158,7 @@ class SDDECC(AEKMeans):
         "lambda_2": [Interval(Real, 0, None, closed="left")],
         "use_mi": ["boolean"],
         "use_gcn": ["boolean"],
+        "cluster_variance": [StrOptions({"unit", "learned"})],
     }
 
     def __init__(
@@ -151,7 +167,7 @@ class SDDECC(AEKMeans):
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
-        use_gcn=True,
+        use_gcn=True, cluster_variance="unit",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -171,6 +187,7 @@ class SDDECC(AEKMeans):
         self.lambda_2 = lambda_2
         self.use_mi = use_mi
         self.use_gcn = use_gcn
+        self.cluster_variance = cluster_variance
 
     def _channels(self):
         if self.channels is None:
@@ -201,6 +218,7 @@ class SDDECC(AEKMeans):
         return SDDECCModule(
             autoencoder, n_features, self.n_clusters, delta=self.delta,
             activation=self.activation, use_mi=self.use_mi, use_gcn=self.use_gcn,
+            learn_variance=self.cluster_variance == "learned",
         )
 
     @property
@@ -221,6 +239,10 @@ class SDDECC(AEKMeans):
         super()._initialize_clusters(X, rng)
         with torch.no_grad():
             self.module_.cluster_means.copy_(self._centers())
+            if self.cluster_variance == "learned":
+                # the maximum-likelihood shared variance of the k-means clusters
+                variance = self.inertia_ / (len(X) * self.latent_dim)
+                self.module_.cluster_log_var.fill_(math.log(max(variance, 1e-12)))
         if self.use_gcn:
             attach_knn_graph(self.module_, X, self.n_neighbors, self.similarity, self.device_)
         self.module_.clustering = True
@@ -244,6 +266,7 @@ class SDDECC(AEKMeans):
             config=config, generator=generator, shuffle=shuffle,
         )
         self.cluster_centers_ = self.module_.cluster_means.detach().cpu().double().numpy()
+        self.cluster_variance_ = float(self.module_.cluster_log_var.detach().exp())
         return history
 
     def _predict_proba(self, X):

@@ -32,8 +32,10 @@ class SDDECCModule(GCNFusion):
       ``y = p(y|z)`` (softmax of its last layer) on the training graph; otherwise
       ``gcn_layers`` is None and ``y`` is the posterior of ``z`` under
       ``q(z|y) = N(mu_y, I)`` with uniform ``q(y)``.
-    - ``cluster_means`` are the ``mu_y``; ``clustering`` is False during pretraining (no
-      ``y``) and set True once the clusters are initialised.
+    - ``cluster_means`` are the ``mu_y`` and ``cluster_log_var`` the log-variance shared by
+      the clusters (a parameter with ``learn_variance``, else a buffer fixed at 0: the
+      paper's unit variance); ``clustering`` is False during pretraining (no ``y``) and
+      set True once the clusters are initialised.
 
     Parameters
     ----------
@@ -44,6 +46,7 @@ class SDDECCModule(GCNFusion):
     activation : str, default="relu"
     use_mi : bool, default=True
     use_gcn : bool, default=True
+    learn_variance : bool, default=False
 
     Forward returns ``(mu, log_var, z, reconstruction, mi_loss, y)``; ``mi_loss`` is the
     negated bound (global plus mean local; 0 without ``use_mi``) and ``y`` is None while
@@ -51,7 +54,7 @@ class SDDECCModule(GCNFusion):
     """
 
     def __init__(self, autoencoder, n_features, n_clusters, delta=0.5, activation="relu",
-                 use_mi=True, use_gcn=True):
+                 use_mi=True, use_gcn=True, learn_variance=False):
         super().__init__(autoencoder, n_features, n_clusters, delta, activation)
         with torch.no_grad():
             x = torch.zeros(1, n_features)
@@ -68,6 +71,10 @@ class SDDECCModule(GCNFusion):
             nn.Conv2d(CRITIC_WIDTH, CRITIC_WIDTH, 1), nn.ReLU(), nn.Conv2d(CRITIC_WIDTH, 1, 1),
         ) if use_mi else None
         self.cluster_means = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+        if learn_variance:
+            self.cluster_log_var = nn.Parameter(torch.zeros(()))
+        else:
+            self.register_buffer("cluster_log_var", torch.zeros(()))
         self.use_gcn = use_gcn
         if not use_gcn:  # the GCN's widths are known; its weights would never train
             self.gcn_layers = None
@@ -82,8 +89,9 @@ class SDDECCModule(GCNFusion):
         return hidden
 
     def gaussian_posterior(self, code):
-        """``p(y|z)`` under ``q(z|y) = N(mu_y, I)`` and uniform ``q(y)``."""
-        return torch.softmax(-0.5 * torch.cdist(code, self.cluster_means).square(), dim=1)
+        """``p(y|z)`` under ``q(z|y) = N(mu_y, s^2 I)`` and uniform ``q(y)``."""
+        squared = torch.cdist(code, self.cluster_means).square()
+        return torch.softmax(-0.5 * squared * torch.exp(-self.cluster_log_var), dim=1)
 
     def _mi_loss(self, feature_map, z):
         negatives = z[torch.randperm(len(z), device=z.device)]
@@ -149,7 +157,9 @@ class SDDECCLoss(nn.Module):
         if y is None:
             kl = standard_normal_kl(mu, log_var)
         else:
-            kl = cluster_gaussian_kl(z, log_var, y, self.module.cluster_means)
+            kl = cluster_gaussian_kl(
+                z, log_var, y, self.module.cluster_means, self.module.cluster_log_var
+            )
         return (loss + self.lambda_2 * kl).mean() + self.lambda_1 * mi_loss
 
 
@@ -202,5 +212,8 @@ class GCNWarmStartLoss(nn.Module):
 
     def forward(self, y, X, index):
         code = self.warm_start.code[index.to(y.device)]
-        means = self.warm_start.module.cluster_means.detach()
-        return cluster_gaussian_kl(code, torch.zeros_like(code), y, means).mean()
+        module = self.warm_start.module
+        return cluster_gaussian_kl(
+            code, torch.zeros_like(code), y, module.cluster_means.detach(),
+            module.cluster_log_var.detach(),
+        ).mean()
