@@ -8,6 +8,7 @@ models' own defaults, ``--epoch-scale 1``. Examples::
     python benchmarks/run.py --epoch-scale 1 --seeds 5 --plots
     python benchmarks/run.py --datasets mnist --subset 10000 --epoch-scale 1 --data-dir DIR
     python benchmarks/run.py --quick
+    python benchmarks/run.py --datasets usps --models SDDECC --set gcn_warmup_epochs=400
     python benchmarks/run.py --summarize results/a.csv results/b.csv
 
 Each run happens in a fresh subprocess, so that its peak host memory is its own; ``--jobs N``
@@ -17,6 +18,7 @@ after its last epoch.
 """
 
 import argparse
+import ast
 import concurrent.futures
 import csv
 import datetime
@@ -71,8 +73,12 @@ def _commit():
         return "unknown"
 
 
-def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
-    """The estimator ``name`` with benchmark parameters, every ``*_epochs`` scaled."""
+def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0, overrides=None):
+    """The estimator ``name`` with benchmark parameters, every ``*_epochs`` scaled.
+
+    ``overrides`` (``--set``) are set last, as given: an ``*_epochs`` value there is not
+    scaled.
+    """
     from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
 
@@ -85,10 +91,33 @@ def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0):
     name, variant_params = VARIANTS.get(name, (name, {}))
     params = {**variant_params, **params}
     model = getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
-    return model.set_params(**{
+    model.set_params(**{
         key: max(1, round(value * epoch_scale))
         for key, value in model.get_params().items() if key.endswith("_epochs") and value
     })
+    return model.set_params(**(overrides or {}))
+
+
+def parse_overrides(items):
+    """``["a=1", "b=(8, 8)", "c=heat"]`` -> ``{"a": 1, "b": (8, 8), "c": "heat"}`` (``--set``):
+    Python literals, else the text as a string."""
+    overrides = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"--set takes KEY=VALUE items, got {item!r}")
+        try:
+            overrides[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            overrides[key] = text
+    return overrides
+
+
+def run_label(model, overrides):
+    """The model's name in the results: ``--set`` values appended, so rows stay apart."""
+    if not overrides or model not in DEEP_MODELS:
+        return model
+    return model + "[" + ",".join(f"{k}={v!r}".replace(" ", "") for k, v in overrides.items()) + "]"
 
 
 def load(dataset, data_dir, subset, seed=0):
@@ -125,13 +154,14 @@ def run_one(job):
     if job["threads"]:
         torch.set_num_threads(job["threads"])
     X, y = load(job["dataset"], job["data_dir"], job["subset"])
+    deep = job["model"] in DEEP_MODELS
     model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
-                       job["device"], job["epoch_scale"])
+                       job["device"], job["epoch_scale"], job["overrides"] if deep else None)
     snapshots = None
-    if job["plots"] and job["model"] in DEEP_MODELS and "callbacks" in model.get_params():
+    if job["plots"] and deep and "callbacks" in model.get_params():
         snapshots = CodeSnapshots(X, y)
         model.set_params(callbacks=[("code_snapshots", snapshots)])
-    cuda = torch.cuda.is_available() and job["model"] in DEEP_MODELS
+    cuda = torch.cuda.is_available() and deep
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
@@ -140,8 +170,8 @@ def run_one(job):
     history = getattr(model, "history_", [])
     durations = [r["dur"] for r in history]
     row = {
-        "dataset": job["dataset"], "model": job["model"], "seed": job["seed"],
-        "n_samples": len(X), **clustering_report(y, labels),
+        "dataset": job["dataset"], "model": run_label(job["model"], job["overrides"]),
+        "seed": job["seed"], "n_samples": len(X), **clustering_report(y, labels),
         "fit_seconds": fit_seconds,
         "epoch_seconds": statistics.median(durations) if durations else "",
         "n_epochs": len(history), "epoch_scale": job["epoch_scale"],
@@ -155,17 +185,17 @@ def run_one(job):
         if snapshots is not None and snapshots.codes:
             snapshots.plot(prefix)
         shape = IMAGE_SHAPES.get(split_view(job["dataset"])[0])
-        if job["model"] in DEEP_MODELS and hasattr(model, "sample") and shape:
+        if deep and hasattr(model, "sample") and shape:
             _plot_samples(model, shape, prefix)
     rows = [row]
-    if job["code_kmeans"] and job["model"] in DEEP_MODELS:
+    if job["code_kmeans"] and deep:
         from sklearn.cluster import KMeans
 
         start = time.perf_counter()
         code_labels = KMeans(N_CLUSTERS[job["dataset"]], n_init=10, random_state=job["seed"])
         code_labels = code_labels.fit_predict(model.transform(X))
         rows.append({
-            **row, "model": f"{job['model']}+KMeans", **clustering_report(y, code_labels),
+            **row, "model": f"{row['model']}+KMeans", **clustering_report(y, code_labels),
             "fit_seconds": fit_seconds + time.perf_counter() - start,
         })
     return rows
@@ -386,6 +416,10 @@ def parse_args(argv=None):
     parser.add_argument("--plots", action="store_true", help="save code and loss figures")
     parser.add_argument("--code-kmeans", action="store_true",
                         help="also score k-means on the code of each fitted deep model")
+    parser.add_argument("--set", nargs="+", metavar="KEY=VALUE", default=[], dest="overrides",
+                        help="parameters set on every deep model of the run, after the "
+                             "per-data-set settings and not scaled by --epoch-scale; the "
+                             "rows' model names carry them")
     parser.add_argument("--summarize", nargs="+", metavar="CSV", default=None,
                         help="print the summary table of these result files and exit "
                              "(merges the CSVs of a job split across processes)")
@@ -393,6 +427,10 @@ def parse_args(argv=None):
     unknown = set(args.models) - set(DEEP_MODELS) - set(REFERENCES)
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; available: {list(DEEP_MODELS)}")
+    try:
+        args.overrides = parse_overrides(args.overrides)
+    except ValueError as error:
+        parser.error(str(error))
     return args
 
 
@@ -424,7 +462,7 @@ def main(argv=None):
             "params": MODEL_PARAMS[dataset].get(model, {}),
             "epoch_scale": 0.1 if args.quick else args.epoch_scale,
             "commit": commit, "plots": args.plots and seed == args.first_seed,
-            "code_kmeans": args.code_kmeans,
+            "code_kmeans": args.code_kmeans, "overrides": args.overrides,
             "plot_prefix": str(out / f"{tag}-{dataset}-{model}"),
         }
         for dataset in args.datasets for model in models
@@ -459,7 +497,8 @@ def main(argv=None):
                       f"{row['fit_seconds']:.1f}s", flush=True)
             f.flush()
     # Summary rows in the order of the jobs, not of their completion.
-    order = {(job["dataset"], job["model"]): i for i, job in reversed(list(enumerate(jobs)))}
+    order = {(job["dataset"], run_label(job["model"], job["overrides"])): i
+             for i, job in reversed(list(enumerate(jobs)))}
     rows.sort(key=lambda row: (order[row["dataset"], row["model"].removesuffix("+KMeans")],
                                row["model"], row["seed"]))
     scale = jobs[0]["epoch_scale"] if jobs else 1
