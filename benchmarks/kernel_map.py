@@ -22,7 +22,6 @@ import argparse
 import statistics
 
 import numpy as np
-
 from sklearn.cluster import KMeans, SpectralClustering
 from sklearn.datasets import make_circles, make_moons
 from sklearn.kernel_approximation import RBFSampler
