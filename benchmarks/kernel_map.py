@@ -46,6 +46,18 @@ def _print_row(name, gamma, label, reports):
           f"| {fmt('nmi')} |", flush=True)
 
 
+def kmeans(seed):
+    """The k-means of both tables: 2 clusters, 10 initialisations."""
+    return KMeans(2, n_init=10, random_state=seed)
+
+
+def feature_labels(X, gamma, n_components, clusterer, seed):
+    """Labels of ``clusterer`` on ``n_components`` RBF random features of ``X``."""
+    return make_pipeline(
+        RBFSampler(gamma=gamma, n_components=n_components, random_state=seed), clusterer,
+    ).fit_predict(X)
+
+
 def kernel_kmeans_objective(K, labels):
     """Mean squared distance of each point to its cluster's mean in the feature space of
     the kernel matrix ``K``: ``(trace K - sum_c sum_{i,j in c} K_ij / |c|) / n``."""
@@ -67,10 +79,7 @@ def objective_table(seeds, n_components):
         truth = kernel_kmeans_objective(K, y)
         found, accuracy = [], []
         for seed in range(seeds):
-            labels = make_pipeline(
-                RBFSampler(gamma=gamma, n_components=n_components, random_state=seed),
-                KMeans(2, n_init=10, random_state=seed),
-            ).fit_predict(X)
+            labels = feature_labels(X, gamma, n_components, kmeans(seed), seed)
             found.append(kernel_kmeans_objective(K, labels))
             accuracy.append(clustering_report(y, labels)["accuracy"])
         lower = sum(truth < value for value in found)
@@ -96,15 +105,13 @@ def main(argv=None):
     for name, (make, gamma) in DATA.items():
         X, y = make()
         for label, clusterer in [
-            ("KMeans", lambda s: KMeans(2, n_init=10, random_state=s)),
+            ("KMeans", kmeans),
             ("DMM (euclidean)", lambda s: DMM(2, max_epochs=40, batch_size=32, random_state=s,
                                               device="cpu")),
         ]:
             reports = [
-                clustering_report(y, make_pipeline(
-                    RBFSampler(gamma=gamma, n_components=args.n_components, random_state=seed),
-                    clusterer(seed),
-                ).fit_predict(X))
+                clustering_report(y, feature_labels(X, gamma, args.n_components,
+                                                    clusterer(seed), seed))
                 for seed in range(args.seeds)
             ]
             _print_row(name, gamma, label, reports)
