@@ -78,7 +78,12 @@ _SHARED = {
     "mixture_init": """n_init : int, default=10
         Initialisations of the clusters (k-means runs for euclidean, sqeuclidean and
         mahalanobis, k-means++ seedings under the dissimilarity otherwise); the one of
-        lowest cost is kept, never chosen with labels.""",
+        lowest cost is kept, never chosen with labels.
+    precision_init : {"kmeans", "identity"}, default="kmeans"
+        Only for ``dissimilarity="mahalanobis"``: the matrices ``A_k`` start as the inverse
+        covariances of the k-means clusters (shrunk towards the identity, so that they stay
+        finite), or as the identity, which makes the first assignments those of the
+        squared euclidean distance (the reference code's start on its moons and circles).""",
     "mixture_attributes": """alpha_ : float
         The inverse temperature used (``alpha``, resolved when ``"auto"``).
     cluster_centers_ : ndarray of shape (n_clusters, n_dims)

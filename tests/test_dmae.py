@@ -268,6 +268,23 @@ def test_dmm_mahalanobis_attributes(blobs):
     assert not hasattr(DMM(3, max_epochs=1, device="cpu").fit(X), "precisions_")
 
 
+def test_mahalanobis_precision_init(blobs):
+    X, _ = blobs
+    params = dict(dissimilarity="mahalanobis", max_epochs=0, device="cpu", random_state=0)
+    identity = DMM(3, precision_init="identity", **params).fit(X)
+    assert_allclose(identity.precisions_, np.broadcast_to(np.eye(5), (3, 5, 5)))
+    # the start is k-means' either way; only the matrices differ
+    kmeans = DMM(3, **params).fit(X)
+    assert_allclose(identity.cluster_centers_, kmeans.cluster_centers_)
+    shrinkage = 1e-3 * X.var(axis=0).mean() * np.eye(5)
+    covariances = np.stack([np.cov(X[kmeans.labels_ == k], rowvar=False) + shrinkage
+                            for k in range(3)])
+    assert_allclose(kmeans.covariances_, covariances, rtol=1e-5, atol=1e-8)
+    dmae = DMAE(3, hidden_dims=(8,), latent_dim=2, pretrain_epochs=1,
+                precision_init="identity", **params).fit(X)
+    assert_allclose(dmae.precisions_, np.broadcast_to(np.eye(2), (3, 2, 2)))
+
+
 @pytest.mark.parametrize("name", sorted(DISSIMILARITIES))
 def test_dmm_trains_with_every_dissimilarity(name, blobs):
     X, _ = blobs

@@ -59,7 +59,8 @@ def _seed_plus_plus(H, n_clusters, dissimilarity, params, rng):
     return H[index], float(nearest.sum())
 
 
-def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng):
+def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng,
+                        precision_init="kmeans"):
     """Centres (and mahalanobis factors) of a mixture on ``H``, shape (n_samples, n_features)."""
     if dissimilarity in _KMEANS_INIT:
         kmeans = KMeans(n_clusters, n_init=n_init, random_state=_sub_seed(rng)).fit(H)
@@ -74,9 +75,11 @@ def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng):
         labels = None
     if dissimilarity != "mahalanobis":
         return centers, None
+    n_features = H.shape[1]
+    if precision_init == "identity":
+        return centers, np.repeat(np.eye(n_features)[None], n_clusters, axis=0)
     # A_k = inverse covariance of the k-means cluster, shrunk towards a multiple of the
     # identity so that small or flat clusters still give a finite, positive-definite matrix.
-    n_features = H.shape[1]
     scale = max(float(np.var(H, axis=0).mean()), np.finfo(np.float64).tiny)
     factors = np.empty((n_clusters, n_features, n_features))
     for k in range(n_clusters):
@@ -152,6 +155,7 @@ _MIXTURE_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     "max_epochs": [Interval(Integral, 0, None, closed="left")],
     "n_init": [Interval(Integral, 1, None, closed="left")],
+    "precision_init": [StrOptions({"kmeans", "identity"})],
 }
 
 
@@ -167,7 +171,7 @@ class _MixtureClusterer:
         """Initialise ``self._mixture`` from the samples ``H`` it will cluster."""
         centers, factors = _initial_parameters(
             H, self.n_clusters, self.dissimilarity, self.dissimilarity_params or {},
-            self.n_init, rng,
+            self.n_init, rng, self.precision_init,
         )
         mixture = self._mixture
         self.alpha_ = _resolve_alpha(
@@ -261,7 +265,7 @@ class DMM(_MixtureClusterer, BaseDeepClusterer):
     def __init__(
         self, n_clusters=8, *, dissimilarity="euclidean", dissimilarity_params=None,
         alpha="auto", max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None,
-        verbose=0, callbacks=None, n_init=10,
+        verbose=0, callbacks=None, n_init=10, precision_init="kmeans",
     ):
         self.n_clusters = n_clusters
         self.dissimilarity = dissimilarity
@@ -275,6 +279,7 @@ class DMM(_MixtureClusterer, BaseDeepClusterer):
         self.verbose = verbose
         self.callbacks = callbacks
         self.n_init = n_init
+        self.precision_init = precision_init
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
@@ -327,8 +332,9 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
        its encoder is regressed onto random features of an RBF kernel and its decoder then
        trained to reconstruct ``X`` from that code;
     2. the mixture is initialised on the code (k-means for euclidean and mahalanobis,
-       whose matrices start as the inverse covariances of the k-means clusters; k-means++
-       seeding under the dissimilarity otherwise);
+       whose matrices start as the inverse covariances of the k-means clusters, or as the
+       identity with ``precision_init="identity"``; k-means++ seeding under the
+       dissimilarity otherwise);
     3. encoder, mixture and decoder are trained together on
        ``lambda_r * reconstruction + lambda_c * (d(h, theta~) - log(pi)~ / alpha)``.
 
@@ -428,7 +434,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
-        augment=False, input_shape=None, kernel_gamma=None,
+        augment=False, input_shape=None, kernel_gamma=None, precision_init="kmeans",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -449,6 +455,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.augment = augment
         self.input_shape = input_shape
         self.kernel_gamma = kernel_gamma
+        self.precision_init = precision_init
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
