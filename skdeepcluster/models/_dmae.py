@@ -356,7 +356,11 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     lambda_r : float, default=1.0
         Weight of the reconstruction loss (mean over the elements of the batch).
     lambda_c : float, default=1.0
-        Weight of the clustering loss (mean over the samples of the batch).
+        Weight of the clustering loss (mean over the samples of the batch). Adam does
+        not see the common scale of the two weights, only their ratio. The authors'
+        reference code sums the clustering loss over the batch and averages the
+        reconstruction loss per sample: its weights ``(lambda_r, lambda_c)`` are ours
+        ``(lambda_r / batch_size, lambda_c)``.
     cluster_lr : float or None, default=1e-4
         Adam learning rate of the end-to-end phase (None: ``lr``). Ten times below the
         pretraining rate: at ``lr`` the end-to-end phase undoes the pretrained clusters
