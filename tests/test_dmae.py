@@ -8,6 +8,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import log_softmax
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_circles
+from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics import adjusted_rand_score
 
 from skdeepcluster import DMAE, DMM, AEKMeans
@@ -17,7 +18,6 @@ from skdeepcluster.functional import (
     assigned_dissimilarity,
     pairwise_dissimilarity,
     random_affine,
-    random_fourier_features,
 )
 from skdeepcluster.nn import DissimilarityMixture, DMAELoss, DMAEModule, MLPAutoencoder
 
@@ -352,14 +352,28 @@ def test_dmae_augmentation_on_images():
     assert not np.allclose(model.transform(X), plain.transform(X))
 
 
-def test_random_fourier_features_approximate_the_rbf_kernel():
-    X = torch.randn(15, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    features = random_fourier_features(X, 20000, 0.5, torch.Generator().manual_seed(0))
-    assert features.shape == (15, 20000) and features.dtype == torch.float64
-    kernel = np.exp(-0.5 * cdist(X.numpy(), X.numpy(), "sqeuclidean"))
-    assert_allclose((features @ features.T).numpy(), kernel, atol=0.05)
-    again = random_fourier_features(X, 20000, 0.5, torch.Generator().manual_seed(0))
-    assert_array_equal(features.numpy(), again.numpy())
+def test_dmae_kernel_features_are_rbf_samplers():
+    # The kernel pretraining regresses onto scikit-learn's RBFSampler features: drawn with
+    # kernel_random_state when it is set (whatever random_state is), else from random_state.
+    X = np.random.RandomState(1).randn(15, 3)
+    X_t = torch.tensor(X, dtype=torch.float32)
+
+    def features(seed, **params):
+        model = DMAE(2, latent_dim=50, kernel_gamma=0.5, **params)
+        return model._kernel_features(X_t, torch.Generator().manual_seed(seed)).numpy()
+
+    fixed = features(0, kernel_random_state=3)
+    assert fixed.dtype == np.float32 and fixed.shape == (15, 50)
+    expected = RBFSampler(gamma=0.5, n_components=50, random_state=3).fit_transform(X)
+    assert_allclose(fixed, expected, atol=1e-6)
+    assert_array_equal(features(1, kernel_random_state=3), fixed)
+    assert_array_equal(features(5), features(5))
+    assert not np.allclose(features(5), features(6))
+    # many features approximate the kernel itself
+    many = DMAE(2, latent_dim=20000, kernel_gamma=0.5)._kernel_features(
+        X_t, torch.Generator().manual_seed(0)).numpy()
+    kernel = np.exp(-0.5 * cdist(X, X, "sqeuclidean"))
+    assert_allclose(many @ many.T, kernel, atol=0.05)
 
 
 def test_dmae_kernel_pretraining_separates_rings():

@@ -33,7 +33,6 @@ from ._gmm import (
     weighted_log_prob,
 )
 from ._graph import KNN_CHUNK, knn_graph, knn_indices
-from ._kernel import random_fourier_features
 from ._kmeans import kmeans_plusplus, lloyd, nearest_center
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
 from ._sddecc import cluster_gaussian_kl, jsd_mutual_information_loss, standard_normal_kl
@@ -79,7 +78,6 @@ __all__ = [
     "minkowski",
     "pairwise_dissimilarity",
     "random_affine",
-    "random_fourier_features",
     "reconstruction_loss",
     "squared_euclidean",
     "student_t_assignment",

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 from sklearn.cluster import KMeans
+from sklearn.kernel_approximation import RBFSampler
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docs import fill_doc
@@ -15,7 +16,6 @@ from ..functional import (
     DISSIMILARITIES,
     pairwise_dissimilarity,
     random_affine,
-    random_fourier_features,
 )
 from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss, TargetLoss
 from ..training import train_module
@@ -382,13 +382,21 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         Pretrain on a kernel instead of by reconstruction (the reference code's recipe for
         the paper's moons and circles): the encoder is regressed for ``pretrain_epochs``
         onto ``latent_dim`` random Fourier features of the RBF kernel
-        ``exp(-kernel_gamma * ||x - x'||^2)`` (Rahimi and Recht; drawn from
-        ``random_state``), then the decoder is trained for ``pretrain_epochs`` to
+        ``exp(-kernel_gamma * ||x - x'||^2)`` (Rahimi and Recht; scikit-learn's
+        ``RBFSampler``, drawn from ``kernel_random_state``), then the decoder is trained for
+        ``pretrain_epochs`` to
         reconstruct ``X`` from that fixed code. Meant for low-dimensional data whose
         clusters are not convex (rings, arcs), where a reconstruction-trained code is a
         smooth re-embedding of the input that a mixture still cuts with straight
         boundaries. None pretrains by reconstruction. Not combined with ``augment`` or
         ``layerwise_epochs``.
+    kernel_random_state : int, RandomState instance or None, default=None
+        Seed of the random features of ``kernel_gamma``'s map, as ``RBFSampler``'s
+        ``random_state``. None draws them from ``random_state``, like the rest of the
+        network. An int keeps one feature map while ``random_state`` varies the network,
+        which is how the reference code runs the paper's moons and circles (its features
+        are drawn with ``random_state=0``). The map matters: a few hundred features
+        approximate the kernel coarsely, and different draws favour different partitions.
 
     Attributes
     ----------
@@ -430,6 +438,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         "augment": ["boolean"],
         "input_shape": [tuple, list, None],
         "kernel_gamma": [Interval(Real, 0, None, closed="neither"), None],
+        "kernel_random_state": ["random_state"],
     }
 
     def __init__(
@@ -438,7 +447,8 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
-        augment=False, input_shape=None, kernel_gamma=None, precision_init="kmeans",
+        augment=False, input_shape=None, kernel_gamma=None, kernel_random_state=None,
+        precision_init="kmeans",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -459,6 +469,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.augment = augment
         self.input_shape = input_shape
         self.kernel_gamma = kernel_gamma
+        self.kernel_random_state = kernel_random_state
         self.precision_init = precision_init
 
     def _check_fit_data(self, X):
@@ -489,7 +500,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         if self.kernel_gamma is None:
             return super()._pretrain(X, config, generator)
         autoencoder = self._autoencoder
-        features = random_fourier_features(X, self.latent_dim, self.kernel_gamma, generator)
+        features = self._kernel_features(X, generator)
         encoder = nn.Sequential(autoencoder.corruption, *autoencoder.encoder_layers)
         history = train_module(
             encoder, X, TargetLoss(features), phase="pretrain-encoder",
@@ -501,6 +512,16 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
             decoder, code, TargetLoss(X, self.reconstruction), phase="pretrain-decoder",
             max_epochs=self.pretrain_epochs, config=config, generator=generator,
         )
+
+    def _kernel_features(self, X, generator):
+        """The kernel pretraining's targets: ``RBFSampler`` features of ``X`` (a tensor)."""
+        random_state = self.kernel_random_state
+        if random_state is None:
+            random_state = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+        sampler = RBFSampler(
+            gamma=self.kernel_gamma, n_components=self.latent_dim, random_state=random_state
+        )
+        return torch.from_numpy(sampler.fit_transform(X.double().numpy())).to(X.dtype)
 
     def _build_module(self, n_features):
         return DMAEModule(super()._build_module(n_features), self._new_mixture(self.latent_dim))
