@@ -384,19 +384,19 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         onto ``latent_dim`` random Fourier features of the RBF kernel
         ``exp(-kernel_gamma * ||x - x'||^2)`` (Rahimi and Recht; scikit-learn's
         ``RBFSampler``, drawn from ``kernel_random_state``), then the decoder is trained for
-        ``pretrain_epochs`` to
-        reconstruct ``X`` from that fixed code. Meant for low-dimensional data whose
-        clusters are not convex (rings, arcs), where a reconstruction-trained code is a
-        smooth re-embedding of the input that a mixture still cuts with straight
-        boundaries. None pretrains by reconstruction. Not combined with ``augment`` or
-        ``layerwise_epochs``.
+        ``pretrain_epochs`` to reconstruct ``X`` from that fixed code. Meant for
+        low-dimensional data whose clusters are not convex (rings, arcs), where a
+        reconstruction-trained code is a smooth re-embedding of the input that a mixture
+        still cuts with straight boundaries. None pretrains by reconstruction. Not combined
+        with ``augment`` or ``layerwise_epochs``.
     kernel_random_state : int, RandomState instance or None, default=None
         Seed of the random features of ``kernel_gamma``'s map, as ``RBFSampler``'s
         ``random_state``. None draws them from ``random_state``, like the rest of the
         network. An int keeps one feature map while ``random_state`` varies the network,
         which is how the reference code runs the paper's moons and circles (its features
-        are drawn with ``random_state=0``). The map matters: a few hundred features
+        are drawn with ``random_state=0``). The map matters: a hundred features
         approximate the kernel coarsely, and different draws favour different partitions.
+        Ignored when ``kernel_gamma`` is None.
 
     Attributes
     ----------
