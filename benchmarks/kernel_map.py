@@ -16,8 +16,9 @@ each seed it scores the k-means partition of the random features and the true cl
 the same criterion, the kernel k-means objective on the exact kernel (the mean squared
 distance of each point to its cluster's mean in the kernel's feature space), and counts
 the seeds where the classes score lower (better) than what k-means found; then the same on
-the random features themselves (the kernel they approximate, ``F F^T``), which is the space
-that DMAE's mixture clusters.
+the random features themselves (the kernel they approximate, ``F F^T``), the code that
+DMAE's mixture starts from (its end-to-end phase then retrains the encoder, and with it the
+code: see BENCHMARKS.md §7.1).
 """
 
 import argparse
