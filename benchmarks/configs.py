@@ -51,6 +51,12 @@ VARIANTS = {
     "DMAE-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True}),
     "AE+DMM-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
                               "train_encoder": False}),
+    # The same with the reference code's pretraining optimizer, SGD (momentum 0.9) at lr 1.
+    "DMAE-paper-sgd": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
+                                "pretrain_optimizer": "sgd", "lr": 1.0}),
+    "AE+DMM-paper-sgd": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
+                                  "pretrain_optimizer": "sgd", "lr": 1.0,
+                                  "train_encoder": False}),
     # DMAE with the reference code's kernel pretraining (its settings per data set below).
     "DMAE-kernel": ("DMAE", {}),
     # The same, with the reference code's protocol: one feature map for every seed, the one
@@ -109,7 +115,7 @@ _DEEP_2D = {"hidden_dims": (256, 256), "latent_dim": 100, "pretrain_epochs": 100
             "max_epochs": 100, "batch_size": 32}
 for _name, _shape in IMAGE_SHAPES.items():
     _base = MODEL_PARAMS[_name].get("DMAE", {})
-    for _variant in ("DMAE-paper", "AE+DMM-paper"):
+    for _variant in ("DMAE-paper", "AE+DMM-paper", "DMAE-paper-sgd", "AE+DMM-paper-sgd"):
         MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}
     # SDDECC on images: its convolutional autoencoder (paper Table 2) and pixels in [0, 1].
     for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN",

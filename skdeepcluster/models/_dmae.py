@@ -397,6 +397,13 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         are drawn with ``random_state=0``). The map matters: a hundred features
         approximate the kernel coarsely, and different draws favour different partitions.
         Ignored when ``kernel_gamma`` is None.
+    pretrain_optimizer : {{"adam", "sgd"}}, default="adam"
+        Optimizer of the pretraining phases, at learning rate ``lr``: Adam, or SGD with
+        momentum 0.9. The authors' reference code pretrains the autoencoder of the paper's
+        image experiments with SGD at a learning rate of 1 (``pretrain_optimizer="sgd",
+        lr=1.0``), and the choice matters there: on USPS with ``augment=True``, k-means on
+        the code of 500 such epochs scores about 0.93 ACC, against 0.79 after Adam at 1e-3
+        (see the benchmarks). The end-to-end phase always uses Adam at ``cluster_lr``.
 
     Attributes
     ----------
@@ -439,6 +446,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         "input_shape": [tuple, list, None],
         "kernel_gamma": [Interval(Real, 0, None, closed="neither"), None],
         "kernel_random_state": ["random_state"],
+        "pretrain_optimizer": [StrOptions({"adam", "sgd"})],
     }
 
     def __init__(
@@ -448,7 +456,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
         augment=False, input_shape=None, kernel_gamma=None, kernel_random_state=None,
-        precision_init="kmeans",
+        precision_init="kmeans", pretrain_optimizer="adam",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -471,6 +479,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.kernel_gamma = kernel_gamma
         self.kernel_random_state = kernel_random_state
         self.precision_init = precision_init
+        self.pretrain_optimizer = pretrain_optimizer
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
@@ -497,6 +506,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         return lambda x: random_affine(x, shape)
 
     def _pretrain(self, X, config, generator):
+        config = dataclasses.replace(config, optimizer=self.pretrain_optimizer)
         if self.kernel_gamma is None:
             return super()._pretrain(X, config, generator)
         autoencoder = self._autoencoder

@@ -72,6 +72,14 @@ class ClusterNet(NeuralNet):
         self.history.record(f"{prefix}_batch_count", len(losses))
 
 
+#: Optimizers by name: the torch class and its settings besides the learning rate. SGD's
+#: momentum of 0.9 is DEC's and the DMAE reference code's autoencoder pretraining.
+OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {}),
+    "sgd": (torch.optim.SGD, {"momentum": 0.9}),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig:
     """Settings shared by every training phase of one fit.
@@ -81,7 +89,9 @@ class TrainingConfig:
     device : torch.device
     batch_size : int
     lr : float
-        Adam learning rate.
+        Learning rate of the optimizer.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Adam, or SGD with momentum 0.9 (see :data:`OPTIMIZERS`).
     verbose : int, default=0
         0 silent, 1 a progress bar per phase, 2 a line per epoch.
     callbacks : list or None, default=None
@@ -93,6 +103,7 @@ class TrainingConfig:
     device: torch.device
     batch_size: int
     lr: float
+    optimizer: str = "adam"
     verbose: int = 0
     callbacks: list | None = None
     in_memory: bool | None = None
@@ -113,7 +124,7 @@ def train_module(
     module, X, criterion, *, phase, max_epochs, config, generator, callbacks=(), shuffle=True,
     batch_transform=None,
 ):
-    """Train ``module`` in place on ``X`` for ``max_epochs`` epochs with Adam.
+    """Train ``module`` in place on ``X`` for ``max_epochs`` epochs (``config.optimizer``).
 
     Parameters
     ----------
@@ -146,11 +157,13 @@ def train_module(
         return []
     dataset, in_memory = make_dataset(X, config.device, config.in_memory)
     iterator = {"iterator_train": DeviceBatchIterator} if in_memory else {}
+    optimizer, optimizer_params = OPTIMIZERS[config.optimizer]
     net = ClusterNet(
         module.to(config.device),
         criterion=criterion,
-        optimizer=torch.optim.Adam,
+        optimizer=optimizer,
         lr=config.lr,
+        **{f"optimizer__{key}": value for key, value in optimizer_params.items()},
         max_epochs=max_epochs,
         batch_size=config.batch_size,
         train_split=None,
