@@ -352,6 +352,30 @@ def test_dmae_augmentation_on_images():
     assert not np.allclose(model.transform(X), plain.transform(X))
 
 
+@pytest.mark.parametrize("kernel_gamma", [None, 1.0])
+def test_dmae_pretrain_optimizer_acts_on_the_pretraining_only(blobs, monkeypatch, kernel_gamma):
+    # Every pretraining phase runs the optimizer named by pretrain_optimizer, the end-to-end
+    # phase Adam; the default pretrains with Adam too.
+    from skdeepcluster.training import _loop
+
+    made = []
+    for name, (optimizer, settings) in list(_loop.OPTIMIZERS.items()):
+        class Recording(optimizer):
+            def __init__(self, *args, _name=name, **kwargs):
+                made.append(_name)
+                super().__init__(*args, **kwargs)
+
+        monkeypatch.setitem(_loop.OPTIMIZERS, name, (Recording, settings))
+    X, _ = blobs
+    n_pretraining = 1 if kernel_gamma is None else 2
+    DMAE(3, max_epochs=1, kernel_gamma=kernel_gamma, pretrain_optimizer="sgd", random_state=0,
+         **FAST).fit(X)
+    assert made == ["sgd"] * n_pretraining + ["adam"]
+    made.clear()
+    DMAE(3, max_epochs=1, kernel_gamma=kernel_gamma, random_state=0, **FAST).fit(X)
+    assert made == ["adam"] * (n_pretraining + 1)
+
+
 def test_dmae_kernel_features_are_rbf_samplers():
     # The kernel pretraining regresses onto scikit-learn's RBFSampler features: drawn with
     # kernel_random_state when it is set (whatever random_state is), else from random_state.

@@ -1,5 +1,7 @@
 """The training loop's data path and the inference helper."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +17,7 @@ from skdeepcluster.training import (
     make_dataset,
     train_module,
 )
+from skdeepcluster.training._loop import OPTIMIZERS
 
 CPU = torch.device("cpu")
 
@@ -70,6 +73,28 @@ def test_train_module_records_history(in_memory):
     assert history[-1]["loss"] < history[0]["loss"]
     assert train_module(ae, torch.rand(4, 4), ReconstructionLoss(), phase="p", max_epochs=0,
                         config=config, generator=torch.Generator()) == []
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_train_module_uses_the_named_optimizer(name):
+    # Two full-batch steps from the same start, against the torch optimizer run by hand:
+    # SGD carries momentum 0.9 from the first step into the second.
+    X = torch.rand(12, 3)
+    with local_torch_seed(0, CPU):
+        start = MLPAutoencoder(3, hidden_dims=(), latent_dim=2)
+    trained, by_hand = copy.deepcopy(start), copy.deepcopy(start)
+    config = TrainingConfig(device=CPU, batch_size=12, lr=0.1, optimizer=name)
+    train_module(trained, X, ReconstructionLoss(), phase="p", max_epochs=2, config=config,
+                 generator=torch.Generator().manual_seed(0))
+    optimizer_class, settings = OPTIMIZERS[name]
+    optimizer = optimizer_class(by_hand.parameters(), lr=0.1, **settings)
+    for _ in range(2):
+        optimizer.zero_grad()
+        ReconstructionLoss()(by_hand(X), X).backward()
+        optimizer.step()
+    for a, b, s in zip(trained.parameters(), by_hand.parameters(), start.parameters()):
+        assert torch.allclose(a, b, atol=1e-6) and not torch.equal(a, s)
+    assert OPTIMIZERS["sgd"] == (torch.optim.SGD, {"momentum": 0.9})
 
 
 @pytest.mark.parametrize("in_memory", [True, False])
