@@ -43,20 +43,20 @@ def make_synthetic(name):
     return make_circles(1000, noise=0.1, factor=0.1, random_state=0)
 
 
+#: The DMAE paper's best setting on images: mahalanobis, augmented training images
+#: (``input_shape`` comes with the data set below); and the reference code's pretraining
+#: optimizer, SGD (momentum 0.9) at lr 1.
+_DMAE_PAPER = {"dissimilarity": "mahalanobis", "augment": True}
+_SGD_PRETRAINING = {"pretrain_optimizer": "sgd", "lr": 1.0}
+_FROZEN = {"train_encoder": False}  # the AE+DMM ablation
+
 #: Named variants of an estimator: ``name -> (estimator class name, parameters)``.
 VARIANTS = {
-    "AE+DMM": ("DMAE", {"train_encoder": False}),
-    # The DMAE paper's best setting on images: mahalanobis, augmented training images
-    # (``input_shape`` comes with the data set below), and its AE+DMM ablation.
-    "DMAE-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True}),
-    "AE+DMM-paper": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
-                              "train_encoder": False}),
-    # The same with the reference code's pretraining optimizer, SGD (momentum 0.9) at lr 1.
-    "DMAE-paper-sgd": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
-                                "pretrain_optimizer": "sgd", "lr": 1.0}),
-    "AE+DMM-paper-sgd": ("DMAE", {"dissimilarity": "mahalanobis", "augment": True,
-                                  "pretrain_optimizer": "sgd", "lr": 1.0,
-                                  "train_encoder": False}),
+    "AE+DMM": ("DMAE", _FROZEN),
+    "DMAE-paper": ("DMAE", _DMAE_PAPER),
+    "AE+DMM-paper": ("DMAE", {**_DMAE_PAPER, **_FROZEN}),
+    "DMAE-paper-sgd": ("DMAE", {**_DMAE_PAPER, **_SGD_PRETRAINING}),
+    "AE+DMM-paper-sgd": ("DMAE", {**_DMAE_PAPER, **_SGD_PRETRAINING, **_FROZEN}),
     # DMAE with the reference code's kernel pretraining (its settings per data set below).
     "DMAE-kernel": ("DMAE", {}),
     # The same, with the reference code's protocol: one feature map for every seed, the one
