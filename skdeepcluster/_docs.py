@@ -78,7 +78,10 @@ _SHARED = {
     "mixture_init": """n_init : int, default=10
         Initialisations of the clusters (k-means runs for euclidean, sqeuclidean and
         mahalanobis, k-means++ seedings under the dissimilarity otherwise); the one of
-        lowest cost is kept, never chosen with labels.
+        lowest cost is kept, never chosen with labels. On low-dimensional data more are
+        cheap and can matter: on a 10-dimensional code of USPS, all ten k-means runs
+        stopped in a worse optimum for about one random state in twelve, and
+        ``n_init=100`` added about a second.
     precision_init : {"kmeans", "identity"}, default="kmeans"
         Only for ``dissimilarity="mahalanobis"``: the matrices ``A_k`` start as the inverse
         covariances of the k-means clusters (shrunk towards the identity, so that they stay
