@@ -61,6 +61,8 @@ _REFERENCE_RECIPE = {**_DMAE_PAPER, **_SGD_PRETRAINING, "pretrain_epochs": 500,
 #: The reference's end-to-end steps of 256 images, as epochs of the full data set: USPS
 #: 4,500 steps of 9,298 images, MNIST 35,000 steps (500 x 70) of 70,000.
 _REFERENCE_E2E_EPOCHS = {"usps": 124, "mnist": 128}
+#: Variants defined on some data sets only: ``name -> the data sets``.
+ONLY_ON = {name: tuple(_REFERENCE_E2E_EPOCHS) for name in ("DMAE-reference", "AE+DMM-reference")}
 
 #: Named variants of an estimator: ``name -> (estimator class name, parameters)``.
 VARIANTS = {

@@ -38,8 +38,8 @@ sys.path.insert(0, str(HERE))
 from skorch.callbacks import Callback  # noqa: E402
 
 from configs import (  # noqa: E402
-    IMAGE_SHAPES, MODEL_PARAMS, N_CLUSTERS, REFERENCES, SYNTHETIC, VARIANTS, make_synthetic,
-    split_view,
+    IMAGE_SHAPES, MODEL_PARAMS, N_CLUSTERS, ONLY_ON, REFERENCES, SYNTHETIC, VARIANTS,
+    make_synthetic, split_view,
 )
 
 DEEP_MODELS = (
@@ -427,6 +427,10 @@ def parse_args(argv=None):
     unknown = set(args.models) - set(DEEP_MODELS) - set(REFERENCES)
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; available: {list(DEEP_MODELS)}")
+    for model in args.models:
+        missing = sorted(set(args.datasets) - set(ONLY_ON.get(model, args.datasets)))
+        if missing:
+            parser.error(f"{model} is defined on {list(ONLY_ON[model])} only, not on {missing}")
     try:
         args.overrides = parse_overrides(args.overrides)
     except ValueError as error:
