@@ -134,11 +134,10 @@ for _name, _shape in IMAGE_SHAPES.items():
     _base = MODEL_PARAMS[_name].get("DMAE", {})
     for _variant in ("DMAE-paper", "AE+DMM-paper", "DMAE-paper-sgd", "AE+DMM-paper-sgd"):
         MODEL_PARAMS[_name][_variant] = {**_base, "input_shape": _shape}
-    if _name in _REFERENCE_E2E_EPOCHS:
-        for _variant in ("DMAE-reference", "AE+DMM-reference"):
+    for _variant, _names in ONLY_ON.items():
+        if _name in _names:  # the recipe itself comes with the variant
             MODEL_PARAMS[_name][_variant] = {
-                **_REFERENCE_RECIPE, "input_shape": _shape,
-                "max_epochs": _REFERENCE_E2E_EPOCHS[_name]}
+                "input_shape": _shape, "max_epochs": _REFERENCE_E2E_EPOCHS[_name]}
     # SDDECC on images: its convolutional autoencoder (paper Table 2) and pixels in [0, 1].
     for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN",
                      "SDDECC-s2"):
