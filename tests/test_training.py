@@ -123,6 +123,30 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses(in_memory):
     assert len(callback.seen) == 6
 
 
+def test_every_batch_trains_in_training_mode():
+    # The loop skips module.train() when every part is already in training mode; a part
+    # left in eval mode between batches (by a callback, say) must still be switched back.
+    from skorch.callbacks import Callback
+    from skorch.net import NeuralNet
+
+    class EvalOnePart(Callback):
+        def on_batch_end(self, net, **kwargs):
+            next(net.module_.children()).eval()
+
+    with local_torch_seed(0, CPU):
+        ae = MLPAutoencoder(4, hidden_dims=(8,), latent_dim=2)
+    modes = []
+    ae.register_forward_pre_hook(
+        lambda module, args: modes.append(all(m.training for m in module.modules())))
+    config = TrainingConfig(device=CPU, batch_size=8, lr=1e-2)
+    train_module(ae, torch.rand(24, 4), ReconstructionLoss(), phase="p", max_epochs=2,
+                 config=config, generator=torch.Generator().manual_seed(0),
+                 callbacks=[("eval_one_part", EvalOnePart())])
+    assert modes == [True] * 6
+    # the skorch hook the loop overrides; if skorch renames it, the override is dead code
+    assert hasattr(NeuralNet, "_set_training")
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("in_memory", [True, False])

@@ -48,6 +48,19 @@ class ClusterNet(NeuralNet):
             Xi = self.batch_transform(Xi)
         return super().train_step_single((Xi, yi), **fit_params)
 
+    def _set_training(self, training=True):
+        # skorch puts every module and criterion in training mode before each batch. Each
+        # ``module.train()`` walks the whole module tree through ``nn.Module.__setattr__``:
+        # about 0.5 ms a batch on a GPU machine's host, a tenth of a small network's step
+        # there (BENCHMARKS.md, 15.3). Only a module with some part in the other mode is
+        # switched, which leaves every flag as skorch's call would.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                part.training != training for part in module.modules()
+            ):
+                module.train(training)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X, y_true)
 
