@@ -118,3 +118,12 @@ def test_bce_needs_unit_interval(estimator, blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match=r"reconstruction='bce' needs X in \[0, 1\]"):
         _fit(estimator, X, reconstruction="bce")
+
+
+@parametrize_ae
+def test_diverged_training_names_the_phase(estimator, blobs):
+    # Values this large overflow the float32 reconstruction loss from the first epoch: the
+    # fit must stop there with a message, not fail later on a NaN code.
+    X, _ = blobs
+    with pytest.raises(ValueError, match=r"The 'pretrain\S*' training phase diverged"):
+        _fit(estimator, X * 1e18)

@@ -1,6 +1,6 @@
 """The one training loop (a skorch ``NeuralNet``), its data path, callbacks and inference helper."""
 
-from ._callbacks import EpochLog, PhaseProgress, TargetRefresh, WarmupWeight
+from ._callbacks import EpochLog, FiniteLoss, PhaseProgress, TargetRefresh, WarmupWeight
 from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
 from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
@@ -11,6 +11,7 @@ __all__ = [
     "ClusterNet",
     "DeviceBatchIterator",
     "EpochLog",
+    "FiniteLoss",
     "InMemoryDataset",
     "PhaseProgress",
     "TargetRefresh",

@@ -1,5 +1,6 @@
-"""Callbacks of the training loop: progress output and scheduled work."""
+"""Callbacks of the training loop: progress output, a divergence check and scheduled work."""
 
+import math
 import sys
 
 import torch
@@ -59,6 +60,33 @@ class EpochLog(Callback):
             f"[{self.phase}] epoch {row['epoch']:>4d}/{net.max_epochs}"
             f"  loss {row['train_loss']:.6g}  {row['dur']:.2f}s"
         )
+
+
+class FiniteLoss(Callback):
+    """Stop a training phase whose loss has become NaN or infinite, with a clear error.
+
+    A diverged phase otherwise goes on with non-finite weights and fails later, far from
+    the cause (k-means on a NaN code, say). Checked at the end of every epoch, on the
+    epoch's loss, which is on the host by then.
+
+    Parameters
+    ----------
+    phase : str
+        Name of the phase, for the message.
+    """
+
+    def __init__(self, phase):
+        self.phase = phase
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        loss = row["train_loss"]
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"The {self.phase!r} training phase diverged: its loss was {loss} at epoch "
+                f"{row['epoch']}. The data may hold large values (scale them, e.g. to "
+                "[0, 1]) or the learning rate of this phase may be too high for them."
+            )
 
 
 class TargetRefresh(Callback):

@@ -9,7 +9,7 @@ from skorch.dataset import get_len
 from skorch.utils import to_tensor
 
 from ..nn import ReconstructionLoss
-from ._callbacks import EpochLog, PhaseProgress
+from ._callbacks import EpochLog, FiniteLoss, PhaseProgress
 from ._data import DeviceBatchIterator, make_dataset
 from ._inference import apply_in_chunks
 
@@ -123,13 +123,15 @@ class TrainingConfig:
 
 
 def _phase_callbacks(phase, config, model_callbacks):
-    # The user's callbacks, then progress output, then the model's own (which may end
-    # training at an epoch's end, after the progress output has seen that epoch).
+    # The user's callbacks, then progress output, then the divergence check, then the
+    # model's own (which may end training at an epoch's end, after the progress output has
+    # seen that epoch).
     callbacks = copy.deepcopy(list(config.callbacks or []))
     if config.verbose == 1:
         callbacks.append(("phase_progress", PhaseProgress(phase)))
     elif config.verbose >= 2:
         callbacks.append(("epoch_log", EpochLog(phase)))
+    callbacks.append(("finite_loss", FiniteLoss(phase)))
     return callbacks + list(model_callbacks)
 
 
