@@ -113,11 +113,16 @@ def parse_overrides(items):
     return overrides
 
 
+#: ``--set`` keys that change the output, not the fit: left out of the model's name.
+_NOT_IN_LABEL = {"verbose"}
+
+
 def run_label(model, overrides):
     """The model's name in the results: ``--set`` values appended, so rows stay apart."""
-    if not overrides or model not in DEEP_MODELS:
+    shown = {k: v for k, v in (overrides or {}).items() if k not in _NOT_IN_LABEL}
+    if not shown or model not in DEEP_MODELS:
         return model
-    return model + "[" + ",".join(f"{k}={v!r}".replace(" ", "") for k, v in overrides.items()) + "]"
+    return model + "[" + ",".join(f"{k}={v!r}".replace(" ", "") for k, v in shown.items()) + "]"
 
 
 def load(dataset, data_dir, subset, seed=0):
