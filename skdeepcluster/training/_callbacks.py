@@ -80,8 +80,8 @@ class FiniteLoss(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        loss = row["train_loss"]
-        if not math.isfinite(loss):
+        loss = row.get("train_loss")
+        if loss is not None and not math.isfinite(loss):
             raise ValueError(
                 f"The {self.phase!r} training phase diverged: its loss was {loss} at epoch "
                 f"{row['epoch']}. The data may hold large values (scale them, e.g. to "
