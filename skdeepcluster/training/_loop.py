@@ -51,7 +51,7 @@ class ClusterNet(NeuralNet):
     def _set_training(self, training=True):
         # skorch puts every module and criterion in training mode before each batch. Each
         # ``module.train()`` walks the whole module tree through ``nn.Module.__setattr__``:
-        # about 0.5 ms a batch on a GPU machine's host, a tenth of a small network's step
+        # about 0.5 ms a batch on a GPU machine's host, a seventh of the paper network's step
         # there (BENCHMARKS.md, 15.3). Only a module with some part in the other mode is
         # switched, which leaves every flag as skorch's call would.
         for name in self._modules + self._criteria:
