@@ -39,6 +39,28 @@ _SHARED = {
         Input corruption of a denoising autoencoder: during training each encoder input is
         zeroed with this probability and the clean input is reconstructed (DEC uses 0.2).
         Inactive at inference.""",
+    "images": """input_shape : tuple of int or None, default=None
+        ``(C, H, W)`` of the images whose flattened, channel-first pixels are the rows of
+        ``X`` (``X.reshape(n, C, H, W)`` recovers them). It switches on the image recipe of
+        the ``"auto"`` options below; None treats the rows as tabular data.
+    augment : {"auto", "none", "pretrain", "all"} or bool, default="auto"
+        Train on randomly transformed images: every training batch is rotated by up to 10
+        degrees and shifted by up to 10% of the image's sides, drawn anew at each step on
+        the training device. ``"pretrain"`` augments the autoencoder's pretraining;
+        ``"all"`` the clustering phase too, whose targets and cluster initialisation are
+        still computed from the images as they are (as in DEC-DA); ``"none"`` nothing.
+        ``True`` means ``"pretrain"`` and ``False`` ``"none"``. ``"auto"`` is
+        ``"pretrain"`` with ``input_shape`` and ``"none"`` without. Anything but
+        ``"none"`` needs ``input_shape``. :meth:`transform` and :meth:`predict` always see
+        the data as they are.
+    pretrain_optimizer : {"auto", "adam", "sgd"}, default="auto"
+        Optimizer of the pretraining phases: Adam, or SGD with momentum 0.9. ``"auto"`` is
+        SGD at a learning rate of 1 for images with pixels in [0, 1] (``input_shape``
+        given) -- the DMAE reference code's pretraining, whose code k-means clusters at
+        about 0.93 ACC on USPS where Adam's reaches 0.79 -- and Adam at ``lr`` otherwise.
+    pretrain_lr : float or None, default=None
+        Learning rate of the pretraining phases; None is ``lr``, or 1.0 where ``"auto"``
+        picks SGD.""",
     "dec_epochs": """pretrain_epochs : int, default=200
         Epochs of end-to-end autoencoder pretraining.
     max_epochs : int, default=100

@@ -1,5 +1,6 @@
 """Shared part of the models built on a pretrained MLP autoencoder."""
 
+import dataclasses
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,10 +8,25 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseDeepClusterer
+from ..functional import random_affine
 from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
 from ..training import train_layerwise, train_module
 
 DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
+
+#: The pretraining recipe that ``pretrain_optimizer="auto"`` picks for images in [0, 1]:
+#: SGD with momentum 0.9 at a learning rate of 1, the DMAE reference code's autoencoder
+#: pretraining (on USPS its code takes k-means from 0.79 with Adam to 0.93; BENCHMARKS.md,
+#: section 7.3).
+IMAGE_PRETRAIN_OPTIMIZER = "sgd"
+IMAGE_PRETRAIN_LR = 1.0
+
+#: Values of ``augment`` and the phases each one augments. ``True`` and ``False`` are
+#: ``"pretrain"`` and ``"none"`` (DMAE's ``augment=True`` has always meant pretraining only).
+AUGMENT_PHASES = {
+    "none": frozenset(), "pretrain": frozenset({"pretrain"}),
+    "all": frozenset({"pretrain", "cluster"}),
+}
 
 
 def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
@@ -56,12 +72,27 @@ class AutoencoderClusterer(BaseDeepClusterer):
         "reconstruction": [StrOptions({"mse", "bce"})],
         "layerwise_epochs": [Interval(Integral, 0, None, closed="left")],
         "dropout": [Interval(Real, 0.0, 1.0, closed="left")],
+        "input_shape": [tuple, list, None],
+        "augment": ["boolean", StrOptions({"auto", *AUGMENT_PHASES})],
+        "pretrain_optimizer": [StrOptions({"auto", "adam", "sgd"})],
+        "pretrain_lr": [Interval(Real, 0, None, closed="neither"), None],
     }
+
+    #: Value of ``augment="auto"`` with ``input_shape`` given: the phases a model augments
+    #: by default on images. A model with a clustering phase that trains on batches may
+    #: set it to ``"all"``.
+    _auto_augment = "pretrain"
+
+    #: Whether ``pretrain_optimizer="auto"`` picks the SGD recipe on images. It was measured
+    #: on the MLP autoencoder trained by reconstruction; a model whose pretraining is
+    #: another objective or network may keep Adam.
+    _sgd_on_images = True
 
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         self.n_clusters = n_clusters
         self.hidden_dims = hidden_dims
@@ -77,13 +108,69 @@ class AutoencoderClusterer(BaseDeepClusterer):
         self.reconstruction = reconstruction
         self.layerwise_epochs = layerwise_epochs
         self.dropout = dropout
+        self.input_shape = input_shape
+        self.augment = augment
+        self.pretrain_optimizer = pretrain_optimizer
+        self.pretrain_lr = pretrain_lr
 
     def _hidden_dims(self):
         return check_dims(self.hidden_dims, "hidden_dims")
 
+    # ------------------------------------------------------------------ the shared recipe
+    def _augmented_phases(self):
+        """The phases (``"pretrain"``, ``"cluster"``) trained on augmented images."""
+        augment = self.augment
+        if augment == "auto":
+            augment = self._auto_augment if self.input_shape is not None else "none"
+        elif isinstance(augment, (bool, np.bool_)):
+            augment = "pretrain" if augment else "none"
+        return AUGMENT_PHASES[augment]
+
+    def _batch_transform(self, phase="pretrain", input_shape=None):
+        """Transform of each training batch of ``phase`` (data augmentation); None for none.
+
+        Random rotations of up to 10 degrees and shifts of up to 10% of the image, drawn
+        anew for every batch on the batch's device
+        (:func:`~skdeepcluster.functional.random_affine`).
+        Only training batches are transformed: targets (DEC's ``P``, the k-means start) are
+        computed from the data as they are, and so are :meth:`transform` and :meth:`predict`.
+        """
+        if phase not in self._augmented_phases():
+            return None
+        shape = tuple(self.input_shape if input_shape is None else input_shape)
+        return lambda x: random_affine(x, shape)
+
+    def _pretrain_recipe(self, X, images=None):
+        """``(optimizer, learning rate)`` of the pretraining phases on the data ``X``.
+
+        ``pretrain_optimizer="auto"`` is SGD (momentum 0.9) at 1.0 for images in [0, 1]
+        (``images``, by default whether ``input_shape`` is given), the reference recipe of
+        image clustering, and Adam at ``lr`` otherwise; ``pretrain_lr``, when given,
+        replaces the rate.
+        """
+        optimizer, lr = self.pretrain_optimizer, self.lr
+        images = self.input_shape is not None if images is None else images
+        if optimizer == "auto":
+            if (images and self._sgd_on_images and float(X.min()) >= 0
+                    and float(X.max()) <= 1):
+                optimizer, lr = IMAGE_PRETRAIN_OPTIMIZER, IMAGE_PRETRAIN_LR
+            else:
+                optimizer = "adam"
+        return optimizer, (lr if self.pretrain_lr is None else self.pretrain_lr)
+
+    def _pretrain_config(self, config, X, images=None):
+        optimizer, lr = self._pretrain_recipe(X, images)
+        return dataclasses.replace(config, optimizer=optimizer, lr=lr)
+
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         self._hidden_dims()
+        if self.input_shape is not None:
+            self._check_input_shape(X.shape[1])
+        elif self.augment not in ("auto", False, "none"):
+            raise ValueError(
+                f"augment={self.augment!r} needs input_shape=(C, H, W) of the images"
+            )
         if self.reconstruction == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "reconstruction='bce' needs X in [0, 1], but X ranges over "
@@ -102,11 +189,18 @@ class AutoencoderClusterer(BaseDeepClusterer):
         """The :class:`~skdeepcluster.nn.MLPAutoencoder` inside ``module_``."""
         return self.module_
 
+    def _check_input_shape(self, n_features):
+        check_input_shape(self.input_shape, n_features)
+
     def _pretrain(self, X, config, generator):
+        """The pretraining phases, with the optimizer of :meth:`_pretrain_recipe`."""
+        return self._pretrain_network(X, self._pretrain_config(config, X), generator)
+
+    def _pretrain_network(self, X, config, generator):
         """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""
         return self._pretrain_autoencoder(
             self._autoencoder, X, reconstruction=self.reconstruction, config=config,
-            generator=generator, batch_transform=self._batch_transform(),
+            generator=generator, batch_transform=self._batch_transform("pretrain"),
         )
 
     def _pretrain_autoencoder(
@@ -129,10 +223,6 @@ class AutoencoderClusterer(BaseDeepClusterer):
             phase=f"{prefix}pretrain", max_epochs=self.pretrain_epochs, config=config,
             generator=generator, batch_transform=batch_transform,
         )
-
-    def _batch_transform(self):
-        """Transform of each training batch (data augmentation); None for none."""
-        return None
 
     def _encode(self, x):
         return self._autoencoder.encode(x)

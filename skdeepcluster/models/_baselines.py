@@ -76,6 +76,7 @@ class AEKMeans(AutoencoderClusterer):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -83,6 +84,8 @@ class AEKMeans(AutoencoderClusterer):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.n_init = n_init
 
@@ -170,6 +173,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -177,6 +181,8 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.covariance_type = covariance_type
         self.n_init = n_init

@@ -74,6 +74,7 @@ class DEC(AEKMeans):
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -81,6 +82,8 @@ class DEC(AEKMeans):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.max_epochs = max_epochs
         self.alpha = alpha
@@ -121,6 +124,7 @@ class DEC(AEKMeans):
             self.module_, X, criterion, phase="cluster", max_epochs=self.max_epochs,
             config=config, generator=generator, shuffle=shuffle,
             callbacks=[("target_refresh", TargetRefresh(self.update_interval, self.tol))],
+            batch_transform=self._batch_transform("cluster"),
         )
         self.cluster_centers_ = self.module_.centers.detach().cpu().double().numpy()
         return history
@@ -176,6 +180,7 @@ class IDEC(DEC):
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3, gamma=0.1,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -184,6 +189,8 @@ class IDEC(DEC):
             callbacks=callbacks, activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init, alpha=alpha,
             update_interval=update_interval, tol=tol,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.gamma = gamma
 

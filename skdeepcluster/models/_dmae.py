@@ -15,11 +15,10 @@ from ..base import BaseDeepClusterer
 from ..functional import (
     DISSIMILARITIES,
     pairwise_dissimilarity,
-    random_affine,
 )
 from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss, TargetLoss
 from ..training import train_module
-from ._ae_base import AutoencoderClusterer, check_input_shape
+from ._ae_base import AutoencoderClusterer
 from ._baselines import _sub_seed
 
 #: Dissimilarities whose clusters k-means initialises (centres, and covariances for
@@ -448,11 +447,8 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         "lambda_c": [Interval(Real, 0, None, closed="left")],
         "cluster_lr": [Interval(Real, 0, None, closed="neither"), None],
         "train_encoder": ["boolean"],
-        "augment": ["boolean"],
-        "input_shape": [tuple, list, None],
         "kernel_gamma": [Interval(Real, 0, None, closed="neither"), None],
         "kernel_random_state": ["random_state"],
-        "pretrain_optimizer": [StrOptions({"adam", "sgd"})],
     }
 
     def __init__(
@@ -461,15 +457,16 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
-        augment=False, input_shape=None, kernel_gamma=None, kernel_random_state=None,
-        precision_init="kmeans", pretrain_optimizer="adam",
+        augment="auto", input_shape=None, kernel_gamma=None, kernel_random_state=None,
+        precision_init="kmeans", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
             pretrain_epochs=pretrain_epochs, batch_size=batch_size, lr=lr, device=device,
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
-            layerwise_epochs=layerwise_epochs, dropout=dropout,
+            layerwise_epochs=layerwise_epochs, dropout=dropout, input_shape=input_shape,
+            augment=augment, pretrain_optimizer=pretrain_optimizer, pretrain_lr=pretrain_lr,
         )
         self.max_epochs = max_epochs
         self.dissimilarity = dissimilarity
@@ -480,41 +477,34 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self.cluster_lr = cluster_lr
         self.train_encoder = train_encoder
         self.n_init = n_init
-        self.augment = augment
-        self.input_shape = input_shape
         self.kernel_gamma = kernel_gamma
         self.kernel_random_state = kernel_random_state
         self.precision_init = precision_init
-        self.pretrain_optimizer = pretrain_optimizer
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         _check_dissimilarity(self, self.latent_dim)
-        if self.kernel_gamma is not None and (self.augment or self.layerwise_epochs):
+        if self.kernel_gamma is not None and (
+                "pretrain" in self._augmented_phases() or self.layerwise_epochs):
             raise ValueError(
-                "kernel_gamma replaces the reconstruction pretraining, which augment=True and "
-                "layerwise_epochs > 0 configure; set kernel_gamma=None to use them"
+                "kernel_gamma replaces the reconstruction pretraining, which augment="
+                f"{self.augment!r} and layerwise_epochs > 0 configure; set kernel_gamma=None "
+                "to use them"
             )
         if self.dissimilarity == "itakura_saito":
             raise ValueError(
                 "dissimilarity='itakura_saito' needs positive data, but the code of DMAE "
                 "takes any real value; use it with DMM"
             )
-        if self.input_shape is not None:
-            check_input_shape(self.input_shape, X.shape[1])
-        elif self.augment:
-            raise ValueError("augment=True needs input_shape=(C, H, W) of the images")
 
-    def _batch_transform(self):
-        if not self.augment:
-            return None
-        shape = tuple(self.input_shape)
-        return lambda x: random_affine(x, shape)
+    def _augmented_phases(self):
+        if self.kernel_gamma is not None and self.augment == "auto":
+            return frozenset()  # the kernel pretraining regresses on the images as they are
+        return super()._augmented_phases()
 
-    def _pretrain(self, X, config, generator):
-        config = dataclasses.replace(config, optimizer=self.pretrain_optimizer)
+    def _pretrain_network(self, X, config, generator):
         if self.kernel_gamma is None:
-            return super()._pretrain(X, config, generator)
+            return super()._pretrain_network(X, config, generator)
         autoencoder = self._autoencoder
         features = self._kernel_features(X, generator)
         encoder = nn.Sequential(autoencoder.corruption, *autoencoder.encoder_layers)
@@ -561,6 +551,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
             history = train_module(
                 self.module_, X, criterion, phase="cluster", max_epochs=self.max_epochs,
                 config=config, generator=generator,
+                batch_transform=self._batch_transform("cluster"),
             )
         else:
             H = torch.from_numpy(self._transform(X.numpy()))

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval
 from .._docs import fill_doc
 from ..nn import FusionAutoencoder, ReconstructionLoss
 from ..training import apply_in_chunks, train_module
-from ._ae_base import AutoencoderClusterer, check_dims
+from ._ae_base import AutoencoderClusterer, check_dims, check_input_shape
 from ._mixture import CodeMixtureMixin
 
 #: Encoder widths of the view-common autoencoder when ``hidden_dims`` is None.
@@ -130,6 +130,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -137,6 +138,8 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.views = views
         self.view_hidden_dims = view_hidden_dims
@@ -181,6 +184,36 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     def _hidden_dims(self):
         return check_dims(self.hidden_dims, "hidden_dims", DEFAULT_COMMON_HIDDEN_DIMS)
 
+    def _view_shapes(self, views):
+        """``(C, H, W)`` or None per view: ``input_shape`` is one shape for every view, or a
+        list with one shape (or None, for a view that is not an image) per view."""
+        shape = self.input_shape
+        if shape is None:
+            return [None] * len(views)
+        shapes = list(shape)
+        if len(shapes) == 3 and all(isinstance(n, Integral) for n in shapes):
+            shapes = [tuple(shape)] * len(views)
+        elif len(shapes) != len(views):
+            raise ValueError(
+                f"input_shape={shape!r} must be one (C, H, W) for every view, or one (C, H, W) "
+                f"or None per view, but there are {len(views)} views"
+            )
+        return [None if s is None else check_input_shape(s, width)
+                for s, width in zip(shapes, views)]
+
+    def _check_input_shape(self, n_features):
+        self._view_shapes(self._resolve_views(n_features))
+
+    def _views_transform(self, shapes):
+        """The augmentation of a batch of side-by-side views: each image view on its own."""
+        transforms = [None if s is None else self._batch_transform("pretrain", s) for s in shapes]
+        if all(t is None for t in transforms):
+            return None
+        views = self.views_
+        return lambda x: torch.cat([
+            part if t is None else t(part) for t, part in zip(transforms, x.split(views, dim=1))
+        ], dim=1)
+
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         self._view_hidden_dims(len(self._resolve_views(X.shape[1])))
@@ -204,25 +237,37 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         )
 
     def _pretrain(self, X, config, generator):
-        """Algorithm 1, steps 1-3: every autoencoder on its own, then the cascade."""
+        """Algorithm 1, steps 1-3: every autoencoder on its own, then the cascade.
+
+        Each view's autoencoder gets the pretraining recipe of its data (the image recipe
+        for a view with a shape in ``input_shape``); the common autoencoder, on real-valued
+        codes, and the cascade get the tabular one (Adam at ``lr`` by default).
+        """
         module = self.module_
         history, codes = [], []
-        for v, (autoencoder, part) in enumerate(zip(module.view_autoencoders, module.split(X))):
+        shapes = self._view_shapes(self.views_)
+        for v, (autoencoder, part, shape) in enumerate(
+                zip(module.view_autoencoders, module.split(X), shapes)):
             part = part.contiguous()
             history += self._pretrain_autoencoder(
-                autoencoder, part, reconstruction=self.reconstruction, config=config,
+                autoencoder, part, reconstruction=self.reconstruction,
+                config=self._pretrain_config(config, part, images=shape is not None),
                 generator=generator, prefix=f"view{v}-",
+                batch_transform=None if shape is None else self._batch_transform("pretrain", shape),
             )
             codes.append(torch.from_numpy(
                 apply_in_chunks(autoencoder.encode, autoencoder, part.cpu().numpy(), config.device)
             ))
+        codes = torch.cat(codes, dim=1)
+        config = self._pretrain_config(config, codes, images=False)
         history += self._pretrain_autoencoder(
-            module.common, torch.cat(codes, dim=1), reconstruction="mse", config=config,
-            generator=generator, prefix="common-",
+            module.common, codes, reconstruction="mse", config=config, generator=generator,
+            prefix="common-",
         )
         return history + train_module(
             module, X, ReconstructionLoss(self.reconstruction, views=self.views_),
             phase="fine-tune", max_epochs=self.max_epochs, config=config, generator=generator,
+            batch_transform=self._views_transform(shapes),
         )
 
     def _initialize_clusters(self, X, rng):

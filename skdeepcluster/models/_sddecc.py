@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._docs import fill_doc
 from ..nn import ConvAutoencoder, GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ..training import evaluating, train_module
-from ._ae_base import AutoencoderClusterer, check_dims, check_input_shape
+from ._ae_base import AutoencoderClusterer, check_dims
 from ._baselines import AEKMeans
 from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
 
@@ -163,12 +163,13 @@ class SDDECC(AEKMeans):
     }
 
     def __init__(
-        self, n_clusters=8, *, input_shape=None, channels=None, hidden_dims=None,
+        self, n_clusters=8, *, channels=None, hidden_dims=None,
         latent_dim=10, pretrain_epochs=200, max_epochs=200, gcn_warmup_epochs=100,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -176,8 +177,9 @@ class SDDECC(AEKMeans):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
-        self.input_shape = input_shape
         self.channels = channels
         self.max_epochs = max_epochs
         self.gcn_warmup_epochs = gcn_warmup_epochs
@@ -190,6 +192,10 @@ class SDDECC(AEKMeans):
         self.use_gcn = use_gcn
         self.cluster_variance = cluster_variance
 
+    # Its pretraining adds the mutual-information and prior terms to the reconstruction of a
+    # convolutional autoencoder: SGD at the image recipe's rate of 1 diverges on it.
+    _sgd_on_images = False
+
     def _channels(self):
         if self.channels is None:
             return default_channels(tuple(self.input_shape))
@@ -198,7 +204,6 @@ class SDDECC(AEKMeans):
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         if self.input_shape is not None:
-            check_input_shape(self.input_shape, X.shape[1])
             self._channels()
             if self.layerwise_epochs:
                 raise ValueError(
@@ -229,11 +234,12 @@ class SDDECC(AEKMeans):
     def _criterion(self):
         return SDDECCLoss(self.module_, self.lambda_1, self.lambda_2, self.reconstruction)
 
-    def _pretrain(self, X, config, generator):
+    def _pretrain_network(self, X, config, generator):
         # layer-wise pretraining of the autoencoder (MLP only), then the whole objective
         return self._pretrain_autoencoder(
             self._autoencoder, X, reconstruction=self.reconstruction, config=config,
             generator=generator, module=self.module_, criterion=self._criterion(),
+            batch_transform=self._batch_transform("pretrain"),
         )
 
     def _initialize_clusters(self, X, rng):
@@ -265,6 +271,7 @@ class SDDECC(AEKMeans):
         history += train_module(
             self.module_, X, self._criterion(), phase="cluster", max_epochs=self.max_epochs,
             config=config, generator=generator, shuffle=shuffle,
+            batch_transform=self._batch_transform("cluster"),
         )
         self.cluster_centers_ = self.module_.cluster_means.detach().cpu().double().numpy()
         self.cluster_variance_ = float(self.module_.cluster_log_var.detach().exp())

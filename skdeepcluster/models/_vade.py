@@ -120,6 +120,7 @@ class VaDE(AutoencoderClusterer):
         max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -127,6 +128,8 @@ class VaDE(AutoencoderClusterer):
             random_state=random_state, verbose=verbose, callbacks=callbacks,
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.max_epochs = max_epochs
         self.lr_decay = lr_decay
@@ -176,6 +179,7 @@ class VaDE(AutoencoderClusterer):
         history = train_module(
             self.module_, X, self._criterion(), phase="cluster", max_epochs=self.max_epochs,
             config=config, generator=generator, callbacks=self._training_callbacks(),
+            batch_transform=self._batch_transform("cluster"),
         )
         self._set_prior_attributes()
         return history
@@ -304,6 +308,7 @@ class DVAE(VaDE):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
         classifier_epochs=50,
+        input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -312,6 +317,8 @@ class DVAE(VaDE):
             callbacks=callbacks, activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, lr_decay=lr_decay,
             lr_decay_epochs=lr_decay_epochs, n_init=n_init,
+            input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
+            pretrain_lr=pretrain_lr,
         )
         self.beta = beta
         self.warmup_epochs = warmup_epochs
