@@ -39,11 +39,11 @@ _SHARED = {
         Input corruption of a denoising autoencoder: during training each encoder input is
         zeroed with this probability and the clean input is reconstructed (DEC uses 0.2).
         Inactive at inference.""",
-    "images": """input_shape : tuple of int or None, default=None
+    "input_shape": """input_shape : tuple of int or None, default=None
         ``(C, H, W)`` of the images whose flattened, channel-first pixels are the rows of
         ``X`` (``X.reshape(n, C, H, W)`` recovers them). It switches on the image recipe of
-        the ``"auto"`` options below; None treats the rows as tabular data.
-    augment : {"auto", "none", "pretrain", "all"} or bool, default="auto"
+        the ``"auto"`` options below; None treats the rows as tabular data.""",
+    "image_recipe": """augment : {"auto", "none", "pretrain", "all"} or bool, default="auto"
         Train on randomly transformed images: every training batch is rotated by up to 10
         degrees and shifted by up to 10% of the image's sides, drawn anew at each step on
         the training device. ``"pretrain"`` augments the autoencoder's pretraining;
@@ -57,7 +57,9 @@ _SHARED = {
         Optimizer of the pretraining phases: Adam, or SGD with momentum 0.9. ``"auto"`` is
         SGD at a learning rate of 1 for images with pixels in [0, 1] (``input_shape``
         given) -- the DMAE reference code's pretraining, whose code k-means clusters at
-        about 0.93 ACC on USPS where Adam's reaches 0.79 -- and Adam at ``lr`` otherwise.
+        about 0.93 ACC on USPS where Adam's reaches 0.79 -- and Adam at ``lr`` otherwise
+        (always Adam for SDDECC, whose mutual-information and prior terms diverge at that
+        rate). The clustering phases keep their own optimizer.
     pretrain_lr : float or None, default=None
         Learning rate of the pretraining phases; None is ``lr``, or 1.0 where ``"auto"``
         picks SGD.""",
@@ -156,6 +158,9 @@ _SHARED = {
     device_ : torch.device
         The device the network lives on.""",
 }
+
+
+_SHARED["images"] = _SHARED["input_shape"] + "\n    " + _SHARED["image_recipe"]
 
 
 def fill_doc(obj):

@@ -30,6 +30,7 @@ class AEKMeans(AutoencoderClusterer):
         pretraining recipe of the DEC/IDEC reference code).
     {training}
     {ae_options}
+    {images}
     n_init : int, default=10
         k-means initialisations; the one of lowest inertia (in code space) is kept.
 
@@ -131,6 +132,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         pretraining recipe of the DEC/IDEC reference code).
     {training}
     {ae_options}
+    {images}
     {code_mixture}
 
     Attributes

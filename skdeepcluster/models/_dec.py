@@ -30,6 +30,7 @@ class DEC(AEKMeans):
     {dec_epochs}
     {training}
     {ae_options}
+    {images}
     {self_training}
 
     Attributes
@@ -146,6 +147,7 @@ class IDEC(DEC):
     {dec_epochs}
     {training}
     {ae_options}
+    {images}
     {self_training}
     gamma : float, default=0.1
         Weight of the reconstruction loss during clustering (IDEC uses 0.1).

@@ -350,6 +350,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         Epochs of end-to-end training (of the mixture alone with ``train_encoder=False``).
     {training}
     {ae_options}
+    {images}
     {mixture}
     {alpha}
     lambda_r : float, default=1.0
@@ -368,15 +369,6 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         False keeps the pretrained autoencoder fixed and trains only the mixture on its
         code (AE+DMM).
     {mixture_init}
-    augment : bool, default=False
-        Pretrain the autoencoder on randomly transformed images: each training batch is
-        rotated by up to 10 degrees and shifted by up to 10% of the image size, freshly
-        drawn at every step (the augmentation of the paper, which applies it to the
-        autoencoder's training). Needs ``input_shape``; the end-to-end phase and inference
-        see the images as they are.
-    input_shape : tuple of int or None, default=None
-        ``(C, H, W)`` of the images that the rows of ``X`` flatten (channel first), for
-        ``augment``.
     kernel_gamma : float or None, default=None
         Pretrain on a kernel instead of by reconstruction (the reference code's recipe for
         the paper's moons and circles): the encoder is regressed for ``pretrain_epochs``
@@ -396,12 +388,6 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         are drawn with ``random_state=0``). The map matters: a hundred features
         approximate the kernel coarsely, and different draws favour different partitions.
         Ignored when ``kernel_gamma`` is None.
-    pretrain_optimizer : {{"adam", "sgd"}}, default="adam"
-        Optimizer of the pretraining phases, at learning rate ``lr``: Adam, or SGD with
-        momentum 0.9. The authors' reference code pretrains the autoencoder of the paper's
-        image experiments with SGD at a learning rate of 1, which is
-        ``pretrain_optimizer="sgd", lr=1.0`` here; the benchmarks compare the two on USPS.
-        The end-to-end phase always uses Adam, at ``cluster_lr``.
 
     Attributes
     ----------

@@ -74,6 +74,14 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     dropout : float, default=0.0
         Input corruption of every autoencoder while training (denoising); inactive at
         inference.
+    input_shape : tuple, list or None, default=None
+        Which views are images: one ``(C, H, W)`` for every view, or a list with one
+        ``(C, H, W)`` (or None, for a view that is not an image) per view. An image view's
+        autoencoder gets the image recipe below (augmentation, SGD); the common
+        autoencoder, whose input is codes, and the cascade's fine-tuning keep Adam at
+        ``lr`` unless ``pretrain_optimizer`` names another (the cascade reconstructs
+        augmented image views with ``augment``). None treats every view as tabular.
+    {image_recipe}
     {code_mixture}
 
     Attributes

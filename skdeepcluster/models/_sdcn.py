@@ -75,6 +75,7 @@ class SDCN(DEC):
         Full-graph training steps of the joint model.
     {training}
     {ae_options}
+    {images}
     n_init : int, default=20
         k-means initialisations of the centres; the lowest inertia is kept.
     alpha : float, default=1.0

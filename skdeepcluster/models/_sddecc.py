@@ -71,6 +71,7 @@ class SDDECC(AEKMeans):
         training (with ``use_gcn``; see Notes).
     {training}
     {ae_options}
+    {image_recipe}
         With ``input_shape``, ``layerwise_epochs`` must be 0 (greedy layer-wise pretraining
         is for the MLP autoencoder).
     n_init : int, default=20

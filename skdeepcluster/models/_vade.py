@@ -66,6 +66,7 @@ class VaDE(AutoencoderClusterer):
     device, random_state, verbose, callbacks
         As in :class:`AEGMM`.
     {ae_options}
+    {images}
     lr_decay : float, default=0.9
         Factor applied to the learning rate of the ELBO training every ``lr_decay_epochs``.
     lr_decay_epochs : int, default=10
@@ -263,6 +264,7 @@ class DVAE(VaDE):
     device, random_state, verbose, callbacks
         As in :class:`VaDE`.
     {ae_options}
+    {images}
     lr_decay : float, default=0.9
     lr_decay_epochs : int, default=10
     n_init : int, default=10
