@@ -50,19 +50,25 @@ _SHARED = {
         ``"all"`` the clustering phase too, whose targets and cluster initialisation are
         still computed from the images as they are (as in DEC-DA); ``"none"`` nothing.
         ``True`` means ``"pretrain"`` and ``False`` ``"none"``. ``"auto"`` is
-        ``"pretrain"`` with ``input_shape`` and ``"none"`` without. Anything but
-        ``"none"`` needs ``input_shape``. :meth:`transform` and :meth:`predict` always see
-        the data as they are.
+        ``"pretrain"`` where the image recipe applies (below) and ``"none"`` elsewhere.
+        Anything but ``"none"`` needs ``input_shape``. :meth:`transform` and
+        :meth:`predict` always see the data as they are.
     pretrain_optimizer : {"auto", "adam", "sgd"}, default="auto"
         Optimizer of the pretraining phases: Adam, or SGD with momentum 0.9. ``"auto"`` is
-        SGD at a learning rate of 1 for images with pixels in [0, 1] (``input_shape``
-        given) -- the DMAE reference code's pretraining, whose code k-means clusters at
-        about 0.93 ACC on USPS where Adam's reaches 0.79 -- and Adam at ``lr`` otherwise
-        (always Adam for SDDECC, whose mutual-information and prior terms diverge at that
-        rate). The clustering phases keep their own optimizer.
+        SGD at a learning rate of 1 where the image recipe applies -- the DMAE reference
+        code's pretraining, whose code k-means clusters at about 0.93 ACC on USPS where
+        Adam's reaches 0.79 -- and Adam at ``lr`` elsewhere (always Adam for SDDECC, whose
+        mutual-information and prior terms diverge at that rate). The clustering phases
+        keep their own optimizer.
     pretrain_lr : float or None, default=None
         Learning rate of the pretraining phases; None is ``lr``, or 1.0 where ``"auto"``
-        picks SGD.""",
+        picks SGD.
+
+        The image recipe of the ``"auto"`` options applies to images (``input_shape``
+        given) with pixels in [0, 1] and a pretraining of at least 5,000 optimizer steps
+        (``pretrain_epochs`` times the batches of an epoch): it starts slowly, and on a
+        shorter schedule Adam on the images as they are gives the better code. The values
+        a fit used are ``augment_``, ``pretrain_optimizer_`` and ``pretrain_lr_``.""",
     "dec_epochs": """pretrain_epochs : int, default=200
         Epochs of end-to-end autoencoder pretraining.
     max_epochs : int, default=100

@@ -41,6 +41,12 @@ def image_model(estimator, **params):
 
 
 @pytest.fixture
+def short_recipe(monkeypatch):
+    """The image recipe on the tests' few optimizer steps (it needs 5,000 by default)."""
+    monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MIN_STEPS", 1)
+
+
+@pytest.fixture
 def recorded(monkeypatch):
     """Record the optimizer of every training phase and the number of augmented batches."""
     made, augmented = [], []
@@ -75,9 +81,13 @@ def n_pretraining_phases(model):
 
 
 @parametrize_ae
+@pytest.mark.usefixtures("short_recipe")
 def test_auto_is_the_image_recipe_with_input_shape(estimator, images, recorded):
     made, augmented = recorded
     model = image_model(estimator).fit(images)
+    assert model.augment_ == "pretrain"
+    assert (model.pretrain_optimizer_, model.pretrain_lr_) == (
+        ("adam", model.lr) if isinstance(model, SDDECC) else ("sgd", 1.0))
     recipe = dict(zip(phases(model), made))
     image = ("adam", model.lr) if isinstance(model, SDDECC) else ("sgd", 1.0)
     for phase, optimizer in recipe.items():
@@ -92,6 +102,7 @@ def test_auto_is_the_image_recipe_with_input_shape(estimator, images, recorded):
 
 
 @parametrize_ae
+@pytest.mark.usefixtures("short_recipe")
 def test_auto_is_the_tabular_recipe_without_input_shape(estimator, images, recorded):
     made, augmented = recorded
     image_model(estimator, input_shape=None).fit(images)
@@ -99,13 +110,31 @@ def test_auto_is_the_tabular_recipe_without_input_shape(estimator, images, recor
 
 
 @parametrize_ae
-def test_pixels_outside_unit_range_keep_adam(estimator, images, recorded):
+@pytest.mark.usefixtures("short_recipe")
+def test_pixels_outside_unit_range_keep_the_tabular_recipe(estimator, images, recorded):
     made, augmented = recorded
-    image_model(estimator).fit(images * 16.0)  # raw 0-16 intensities
-    assert all(name == "adam" for name, _ in made) and augmented
+    model = image_model(estimator).fit(images * 16.0)  # raw 0-16 intensities
+    assert all(name == "adam" for name, _ in made) and not augmented
+    assert (model.augment_, model.pretrain_optimizer_) == ("none", "adam")
 
 
 @parametrize_ae
+def test_a_short_pretraining_keeps_the_tabular_recipe(estimator, images, recorded, monkeypatch):
+    # the recipe needs IMAGE_RECIPE_MIN_STEPS steps: 3 epochs of 8 batches here
+    made, augmented = recorded
+    monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MIN_STEPS", 25)
+    model = image_model(estimator, batch_size=16, pretrain_epochs=3).fit(images)
+    assert all(name == "adam" for name, _ in made) and not augmented
+    assert (model.augment_, model.pretrain_optimizer_, model.pretrain_lr_) == (
+        "none", "adam", model.lr)
+    made.clear()
+    monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MIN_STEPS", 24)
+    model = image_model(estimator, batch_size=16, pretrain_epochs=3).fit(images)
+    assert model.augment_ == "pretrain" and augmented
+
+
+@parametrize_ae
+@pytest.mark.usefixtures("short_recipe")
 def test_explicit_settings_override_auto(estimator, images, recorded):
     made, augmented = recorded
     model = image_model(estimator, augment=False, pretrain_optimizer="adam", pretrain_lr=1e-2)
@@ -162,6 +191,7 @@ def test_models_without_an_autoencoder_reject_the_image_parameters(estimator_cla
         estimator_class(2, **{param: None})
 
 
+@pytest.mark.usefixtures("short_recipe")
 def test_deep_fusion_takes_one_shape_per_view(images, recorded):
     made, augmented = recorded
     rng = np.random.RandomState(0)

@@ -1,6 +1,7 @@
 """Shared part of the models built on a pretrained MLP autoencoder."""
 
 import dataclasses
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,11 @@ DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
 #: section 7.3).
 IMAGE_PRETRAIN_OPTIMIZER = "sgd"
 IMAGE_PRETRAIN_LR = 1.0
+
+#: The image recipe needs a long pretraining: SGD and augmentation start slowly, and below
+#: this many optimizer steps Adam on the images as they are gives the better code
+#: (BENCHMARKS.md, section 16), so ``"auto"`` keeps the tabular recipe there.
+IMAGE_RECIPE_MIN_STEPS = 5000
 
 #: Values of ``augment`` and the phases each one augments. ``True`` and ``False`` are
 #: ``"pretrain"`` and ``"none"`` (DMAE's ``augment=True`` has always meant pretraining only).
@@ -117,14 +123,31 @@ class AutoencoderClusterer(BaseDeepClusterer):
         return check_dims(self.hidden_dims, "hidden_dims")
 
     # ------------------------------------------------------------------ the shared recipe
-    def _augmented_phases(self):
-        """The phases (``"pretrain"``, ``"cluster"``) trained on augmented images."""
+    def _uses_image_recipe(self, X, images=None):
+        """Whether the ``"auto"`` options take the image recipe on the data ``X``.
+
+        They do for images (``images``, by default whether ``input_shape`` is given) with
+        pixels in [0, 1], pretrained for at least :data:`IMAGE_RECIPE_MIN_STEPS` optimizer
+        steps (``pretrain_epochs`` times the batches of an epoch).
+        """
+        images = self.input_shape is not None if images is None else images
+        n_steps = self.pretrain_epochs * math.ceil(X.shape[0] / self.batch_size)
+        return bool(images and n_steps >= IMAGE_RECIPE_MIN_STEPS
+                    and float(X.min()) >= 0 and float(X.max()) <= 1)
+
+    def _resolve_augment(self, image_recipe):
+        """``augment`` as a key of :data:`AUGMENT_PHASES`."""
         augment = self.augment
         if augment == "auto":
-            augment = self._auto_augment if self.input_shape is not None else "none"
-        elif isinstance(augment, (bool, np.bool_)):
-            augment = "pretrain" if augment else "none"
-        return AUGMENT_PHASES[augment]
+            return self._auto_augment if image_recipe else "none"
+        if isinstance(augment, (bool, np.bool_)):
+            return "pretrain" if augment else "none"
+        return augment
+
+    def _resolve_recipe(self, X):
+        """Set ``augment_``, ``pretrain_optimizer_`` and ``pretrain_lr_``: what ``fit`` uses."""
+        self.augment_ = self._resolve_augment(self._uses_image_recipe(X))
+        self.pretrain_optimizer_, self.pretrain_lr_ = self._pretrain_recipe(X)
 
     def _batch_transform(self, phase="pretrain", input_shape=None):
         """Transform of each training batch of ``phase`` (data augmentation); None for none.
@@ -135,7 +158,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         Only training batches are transformed: targets (DEC's ``P``, the k-means start) are
         computed from the data as they are, and so are :meth:`transform` and :meth:`predict`.
         """
-        if phase not in self._augmented_phases():
+        if phase not in AUGMENT_PHASES[self.augment_]:
             return None
         shape = tuple(self.input_shape if input_shape is None else input_shape)
         return lambda x: random_affine(x, shape)
@@ -143,16 +166,13 @@ class AutoencoderClusterer(BaseDeepClusterer):
     def _pretrain_recipe(self, X, images=None):
         """``(optimizer, learning rate)`` of the pretraining phases on the data ``X``.
 
-        ``pretrain_optimizer="auto"`` is SGD (momentum 0.9) at 1.0 for images in [0, 1]
-        (``images``, by default whether ``input_shape`` is given), the reference recipe of
-        image clustering, and Adam at ``lr`` otherwise; ``pretrain_lr``, when given,
-        replaces the rate.
+        ``pretrain_optimizer="auto"`` is SGD (momentum 0.9) at 1.0 where the image recipe
+        applies (:meth:`_uses_image_recipe`), and Adam at ``lr`` otherwise;
+        ``pretrain_lr``, when given, replaces the rate.
         """
         optimizer, lr = self.pretrain_optimizer, self.lr
-        images = self.input_shape is not None if images is None else images
         if optimizer == "auto":
-            if (images and self._sgd_on_images and float(X.min()) >= 0
-                    and float(X.max()) <= 1):
+            if self._sgd_on_images and self._uses_image_recipe(X, images):
                 optimizer, lr = IMAGE_PRETRAIN_OPTIMIZER, IMAGE_PRETRAIN_LR
             else:
                 optimizer = "adam"
@@ -177,6 +197,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
                 f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
                 "reconstruction='mse'"
             )
+        self._resolve_recipe(X)
 
     def _build_module(self, n_features):
         return MLPAutoencoder(
@@ -193,8 +214,10 @@ class AutoencoderClusterer(BaseDeepClusterer):
         check_input_shape(self.input_shape, n_features)
 
     def _pretrain(self, X, config, generator):
-        """The pretraining phases, with the optimizer of :meth:`_pretrain_recipe`."""
-        return self._pretrain_network(X, self._pretrain_config(config, X), generator)
+        """The pretraining phases, with ``pretrain_optimizer_`` at ``pretrain_lr_``."""
+        config = dataclasses.replace(
+            config, optimizer=self.pretrain_optimizer_, lr=self.pretrain_lr_)
+        return self._pretrain_network(X, config, generator)
 
     def _pretrain_network(self, X, config, generator):
         """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""

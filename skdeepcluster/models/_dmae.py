@@ -471,7 +471,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         super()._check_fit_data(X)
         _check_dissimilarity(self, self.latent_dim)
         if self.kernel_gamma is not None and (
-                "pretrain" in self._augmented_phases() or self.layerwise_epochs):
+                self.augment_ != "none" or self.layerwise_epochs):
             raise ValueError(
                 "kernel_gamma replaces the reconstruction pretraining, which augment="
                 f"{self.augment!r} and layerwise_epochs > 0 configure; set kernel_gamma=None "
@@ -483,10 +483,10 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
                 "takes any real value; use it with DMM"
             )
 
-    def _augmented_phases(self):
+    def _resolve_augment(self, image_recipe):
         if self.kernel_gamma is not None and self.augment == "auto":
-            return frozenset()  # the kernel pretraining regresses on the images as they are
-        return super()._augmented_phases()
+            return "none"  # the kernel pretraining regresses on the images as they are
+        return super()._resolve_augment(image_recipe)
 
     def _pretrain_network(self, X, config, generator):
         if self.kernel_gamma is None:

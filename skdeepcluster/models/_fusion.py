@@ -212,6 +212,15 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     def _check_input_shape(self, n_features):
         self._view_shapes(self._resolve_views(n_features))
 
+    def _uses_image_recipe(self, X, images=None):
+        # Without a view named: whether some image view takes the image recipe.
+        if images is not None:
+            return super()._uses_image_recipe(X, images)
+        views = self._resolve_views(X.shape[1])
+        parts = np.split(np.asarray(X), np.cumsum(views)[:-1], axis=1)
+        return any(super(DeepFusionGMM, self)._uses_image_recipe(part, True)
+                   for part, shape in zip(parts, self._view_shapes(views)) if shape is not None)
+
     def _views_transform(self, shapes):
         """The augmentation of a batch of side-by-side views: each image view on its own."""
         transforms = [None if s is None else self._batch_transform("pretrain", s) for s in shapes]
