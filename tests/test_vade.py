@@ -89,6 +89,39 @@ def test_similarity_loss_matches_loops():
             total += np.sum(gamma[i] * gamma[j] / mass) * log_softmax[j]
     ours = wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma)).item()
     assert ours == pytest.approx(-total / 25)
+    assert wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma), "batch").item() == (
+        pytest.approx(-total / 5))
+
+
+def test_kernel_similarity_normalises_q_as_a_kernel():
+    # -(1/B) sum_ij w_ij log(Q_ij / sum_j Q_ij), Q_ij = 1 / (1 + d_W), with plain loops
+    rng = np.random.RandomState(1)
+    gamma = rng.dirichlet(np.ones(3), size=5)
+    mu, sigma = rng.normal(size=(5, 2)), rng.uniform(0.1, 1.0, size=(5, 2))
+    mass = gamma.sum(axis=0)
+    total = 0.0
+    for i in range(5):
+        q = np.array([1 / (1 + np.sum((mu[i] - mu[j]) ** 2) + np.sum((sigma[i] - sigma[j]) ** 2))
+                      for j in range(5)])
+        for j in range(5):
+            total += np.sum(gamma[i] * gamma[j] / mass) * np.log(q[j] / q.sum())
+    ours = wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma), "kernel").item()
+    assert ours == pytest.approx(-total / 5)
+
+
+@pytest.mark.parametrize("form", ["batch", "kernel"])
+def test_dvae_trains_the_similarity_form_it_is_given(form):
+    X, _ = make_blobs(60, centers=3, n_features=5, cluster_std=0.5, random_state=0)
+    params = dict(n_clusters=3, hidden_dims=(16,), latent_dim=2, pretrain_epochs=5,
+                  max_epochs=3, warmup_epochs=1, classifier_epochs=2, batch_size=16,
+                  beta=1.0, device="cpu", random_state=0)
+    printed = DVAE(**params).fit(X)
+    other = DVAE(similarity=form, **params).fit(X)
+    losses = [[r["loss"] for r in m.history_ if r["phase"] == "cluster"] for m in (printed, other)]
+    assert losses[0][0] == losses[1][0]  # the warm-up epoch has no similarity term
+    assert losses[0][1:] != losses[1][1:]
+    with pytest.raises(ValueError, match="similarity"):
+        DVAE(similarity="sum", **params).fit(X)
 
 
 def test_gradients():

@@ -40,6 +40,7 @@ from ._vade import (
     mixture_log_joint,
     prior_responsibilities,
     vade_elbo,
+    SIMILARITY_FORMS,
     wasserstein_similarity_loss,
 )
 
@@ -84,5 +85,6 @@ __all__ = [
     "target_distribution",
     "toroidal",
     "vade_elbo",
+    "SIMILARITY_FORMS",
     "wasserstein_similarity_loss",
 ]

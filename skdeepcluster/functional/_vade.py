@@ -82,13 +82,26 @@ def vade_elbo(
     return log_likelihood + (gamma * expected_prior).sum(dim=1) + categorical + entropy
 
 
-def wasserstein_similarity_loss(gamma, mu, sigma):
+#: Forms of DVAE's similarity loss: ``(pair scores from the distances, divisor power of B)``.
+#: The printed form normalises ``Q`` by a softmax and divides by ``B^2``, which leaves the
+#: term nearly constant (BENCHMARKS.md, section 11.3); the other two are the most plausible
+#: corrections: the printed form averaged over the batch's samples instead (``B`` times
+#: larger), and ``Q`` normalised as a Student's t kernel, ``Q_ij / sum_j Q_ij`` (as t-SNE
+#: and DEC do; a softmax of ``log Q``), averaged over the samples.
+SIMILARITY_FORMS = {
+    "printed": (lambda distance: 1.0 / (1.0 + distance), 2),
+    "batch": (lambda distance: 1.0 / (1.0 + distance), 1),
+    "kernel": (lambda distance: -torch.log1p(distance), 1),
+}
+
+
+def wasserstein_similarity_loss(gamma, mu, sigma, form="printed"):
     """DVAE's similarity loss on a mini-batch (Ma, 2022, Eqs. 3.8-3.13).
 
     ``w_ij = sum_k gamma_ik gamma_jk / sum_i gamma_ik`` weighs pairs by shared cluster
     membership; ``Q_ij = 1 / (1 + d_W(i, j))`` with the 2-Wasserstein distance between the
     diagonal Gaussians ``q(z|x_i)`` and ``q(z|x_j)``,
-    ``d_W = ||mu_i - mu_j||^2 + ||sigma_i - sigma_j||^2``; the loss is
+    ``d_W = ||mu_i - mu_j||^2 + ||sigma_i - sigma_j||^2``; the loss as printed is
     ``-(1/B^2) sum_ij w_ij log softmax_j(Q_ij)``. Memory is O(B^2 * latent_dim) for a
     batch of B.
 
@@ -98,14 +111,18 @@ def wasserstein_similarity_loss(gamma, mu, sigma):
         Cluster probabilities ``q(c|x)``.
     mu, sigma : Tensor of shape (batch, latent_dim)
         Means and standard deviations of ``q(z|x)``.
+    form : {"printed", "batch", "kernel"}, default="printed"
+        ``"printed"`` as above; ``"batch"`` the same divided by ``B`` instead of ``B^2``;
+        ``"kernel"`` ``-(1/B) sum_ij w_ij log(Q_ij / sum_j Q_ij)`` (see
+        :data:`SIMILARITY_FORMS`).
 
     Returns
     -------
     Tensor
         A scalar.
     """
+    scores, power = SIMILARITY_FORMS[form]
     mass = gamma.sum(dim=0).clamp_min(torch.finfo(gamma.dtype).tiny)
     w = (gamma / mass) @ gamma.T
     distance = squared_euclidean(mu, mu) + squared_euclidean(sigma, sigma)
-    q = 1.0 / (1.0 + distance)
-    return -(w * torch.log_softmax(q, dim=1)).sum() / len(gamma) ** 2
+    return -(w * torch.log_softmax(scores(distance), dim=1)).sum() / len(gamma) ** power

@@ -5,13 +5,13 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.cluster import KMeans
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
 
 from .._docs import fill_doc
 from ..base import draw_seed
-from ..functional import m_step
+from ..functional import SIMILARITY_FORMS, m_step
 from ..nn import (
     PseudoLabelLoss,
     VaDELoss,
@@ -276,6 +276,13 @@ class DVAE(VaDE):
         ELBO epochs without the similarity loss (the paper's ``T = 50``).
     classifier_epochs : int, default=50
         Epochs of classifier training on the pseudo-labels.
+    similarity : {{"printed", "batch", "kernel"}}, default="printed"
+        Form of the similarity loss. ``"printed"`` is the paper's formula, whose value
+        hardly moves with the codes (it stays within about 0.003 of ``log(B) / B``, so it
+        does not change the labels; the project's BENCHMARKS.md, section 11.3);
+        ``"batch"`` divides it by ``B`` instead of ``B^2``; ``"kernel"`` normalises ``Q``
+        as a Student's t kernel, ``Q_ij / sum_j Q_ij``, and divides by ``B`` (see
+        :func:`~skdeepcluster.functional.wasserstein_similarity_loss`).
 
     Attributes
     ----------
@@ -302,6 +309,7 @@ class DVAE(VaDE):
         "beta": [Interval(Real, 0.0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "classifier_epochs": [Interval(Integral, 0, None, closed="left")],
+        "similarity": [StrOptions(set(SIMILARITY_FORMS))],
     }
 
     def __init__(
@@ -311,6 +319,7 @@ class DVAE(VaDE):
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
         classifier_epochs=50,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        similarity="printed",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -325,11 +334,15 @@ class DVAE(VaDE):
         self.beta = beta
         self.warmup_epochs = warmup_epochs
         self.classifier_epochs = classifier_epochs
+        self.similarity = similarity
 
     def _build_module(self, n_features):
         module = super()._build_module(n_features)
         module.classifier = cluster_classifier(self.latent_dim, self.n_clusters)
         return module
+
+    def _criterion(self):
+        return VaDELoss(self.module_, self.reconstruction, similarity=self.similarity)
 
     def _initial_mixture(self, code, rng):
         """k-means pseudo-labels of the code, and EM for the prior started from their

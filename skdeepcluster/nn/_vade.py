@@ -218,19 +218,23 @@ class VaDELoss(nn.Module):
         Likelihood of ``x`` given ``z``.
     beta : float, default=0.0
         Weight of DVAE's similarity loss; a callback may change it during training.
+    similarity : {"printed", "batch", "kernel"}, default="printed"
+        Form of the similarity loss (see
+        :func:`~skdeepcluster.functional.wasserstein_similarity_loss`).
     """
 
-    def __init__(self, module, kind, beta=0.0):
+    def __init__(self, module, kind, beta=0.0, similarity="printed"):
         super().__init__()
         self.module = module
         self.kind = kind
         self.beta = beta
+        self.similarity = similarity
 
     def forward(self, output, X, index=None):
         loss = -self.module.elbo(X, output, self.kind).mean()
         if self.beta:
             mu, log_var, _, _, log_gamma = output
             loss = loss + self.beta * wasserstein_similarity_loss(
-                log_gamma.exp(), mu, (0.5 * log_var).exp()
+                log_gamma.exp(), mu, (0.5 * log_var).exp(), self.similarity
             )
         return loss
