@@ -75,8 +75,9 @@ def test_elbo_bernoulli_likelihood():
     assert elbo == pytest.approx(expected)
 
 
-def test_similarity_loss_matches_loops():
-    rng = np.random.RandomState(0)
+def _looped_similarity(seed, normalise):
+    """``sum_ij w_ij normalise(Q_i)[j]`` with plain loops, ``Q_ij = 1 / (1 + d_W(i, j))``."""
+    rng = np.random.RandomState(seed)
     gamma = rng.dirichlet(np.ones(3), size=5)
     mu, sigma = rng.normal(size=(5, 2)), rng.uniform(0.1, 1.0, size=(5, 2))
     mass = gamma.sum(axis=0)
@@ -84,29 +85,22 @@ def test_similarity_loss_matches_loops():
     for i in range(5):
         q = np.array([1 / (1 + np.sum((mu[i] - mu[j]) ** 2) + np.sum((sigma[i] - sigma[j]) ** 2))
                       for j in range(5)])
-        log_softmax = q - np.log(np.exp(q).sum())
         for j in range(5):
-            total += np.sum(gamma[i] * gamma[j] / mass) * log_softmax[j]
-    ours = wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma)).item()
-    assert ours == pytest.approx(-total / 25)
-    assert wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma), "batch").item() == (
-        pytest.approx(-total / 5))
+            total += np.sum(gamma[i] * gamma[j] / mass) * normalise(q)[j]
+    return total, (_t(gamma), _t(mu), _t(sigma))
+
+
+def test_similarity_loss_matches_loops():
+    # as printed: log softmax_j(Q_ij), divided by B^2; "batch" divides by B
+    total, args = _looped_similarity(0, lambda q: q - np.log(np.exp(q).sum()))
+    assert wasserstein_similarity_loss(*args).item() == pytest.approx(-total / 25)
+    assert wasserstein_similarity_loss(*args, "batch").item() == pytest.approx(-total / 5)
 
 
 def test_kernel_similarity_normalises_q_as_a_kernel():
-    # -(1/B) sum_ij w_ij log(Q_ij / sum_j Q_ij), Q_ij = 1 / (1 + d_W), with plain loops
-    rng = np.random.RandomState(1)
-    gamma = rng.dirichlet(np.ones(3), size=5)
-    mu, sigma = rng.normal(size=(5, 2)), rng.uniform(0.1, 1.0, size=(5, 2))
-    mass = gamma.sum(axis=0)
-    total = 0.0
-    for i in range(5):
-        q = np.array([1 / (1 + np.sum((mu[i] - mu[j]) ** 2) + np.sum((sigma[i] - sigma[j]) ** 2))
-                      for j in range(5)])
-        for j in range(5):
-            total += np.sum(gamma[i] * gamma[j] / mass) * np.log(q[j] / q.sum())
-    ours = wasserstein_similarity_loss(_t(gamma), _t(mu), _t(sigma), "kernel").item()
-    assert ours == pytest.approx(-total / 5)
+    # -(1/B) sum_ij w_ij log(Q_ij / sum_j Q_ij)
+    total, args = _looped_similarity(1, lambda q: np.log(q / q.sum()))
+    assert wasserstein_similarity_loss(*args, "kernel").item() == pytest.approx(-total / 5)
 
 
 @pytest.mark.parametrize("form", ["batch", "kernel"])
