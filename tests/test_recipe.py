@@ -208,3 +208,27 @@ def test_deep_fusion_takes_one_shape_per_view(images, recorded):
         DeepFusionGMM(input_shape=[(1, 8, 8)] * 3, **params).fit(X)
     with pytest.raises(ValueError, match="holds 64 values per image, but X has n_features=5"):
         DeepFusionGMM(input_shape=[(1, 8, 8), (1, 8, 8)], **params).fit(X)
+
+
+@parametrize_ae
+@pytest.mark.usefixtures("short_recipe")
+def test_the_image_recipe_keeps_the_contracts(estimator, images):
+    # labels agree, the global random states are untouched, a pickle predicts the same
+    import pickle
+
+    import torch
+
+    from .conftest import rng_states
+
+    torch.manual_seed(12345)
+    before = rng_states()
+    model = image_model(estimator, augment="all").fit(images)
+    after = rng_states()
+    assert_array_equal(before[0], after[0])
+    assert before[1] == after[1] and torch.equal(before[2], after[2])
+    assert_array_equal(model.predict(images), model.labels_)
+    assert_array_equal(clone(model).fit_predict(images), model.labels_)
+    assert_array_equal(model.predict_proba(images).argmax(axis=1), model.labels_)
+    again = pickle.loads(pickle.dumps(model))
+    assert_array_equal(again.predict(images), model.labels_)
+    assert_array_equal(again.transform(images), model.transform(images))
