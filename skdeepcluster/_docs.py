@@ -69,6 +69,15 @@ _SHARED = {
         (``pretrain_epochs`` times the batches of an epoch): it starts slowly, and on a
         shorter schedule Adam on the images as they are gives the better code. The values
         a fit used are ``augment_``, ``pretrain_optimizer_`` and ``pretrain_lr_``.""",
+    "encoder": """encoder : {"auto", "mlp", "conv"}, default="auto"
+        The autoencoder: the fully connected one of ``hidden_dims`` (``"mlp"``), or, for
+        images (``input_shape`` given), a convolutional one (``"conv"``): 3x3 convolutions
+        of stride 2 with ``channels``, then a linear code layer, mirrored by transposed
+        convolutions. ``"auto"`` is ``"mlp"``, this model's network in its paper.
+    channels : tuple of int or None, default=None
+        Output channels of the convolution blocks, each halving the feature map. None
+        means ``(16, 32)`` for images of side at most 16, else ``(16, 16, 32, 32)`` (the
+        SDDECC paper's Table 2). Used only by the convolutional autoencoder.""",
     "dec_epochs": """pretrain_epochs : int, default=200
         Epochs of end-to-end autoencoder pretraining.
     max_epochs : int, default=100
@@ -166,7 +175,8 @@ _SHARED = {
 }
 
 
-_SHARED["images"] = _SHARED["input_shape"] + "\n    " + _SHARED["image_recipe"]
+_SHARED["images"] = "\n    ".join(
+    _SHARED[key] for key in ("input_shape", "image_recipe", "encoder"))
 
 
 def fill_doc(obj):

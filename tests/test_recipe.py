@@ -232,3 +232,30 @@ def test_the_image_recipe_keeps_the_contracts(estimator, images):
     again = pickle.loads(pickle.dumps(model))
     assert_array_equal(again.predict(images), model.labels_)
     assert_array_equal(again.transform(images), model.transform(images))
+
+
+@parametrize_ae
+def test_convolutional_encoder_on_images(estimator, images):
+    from skdeepcluster.nn import ConvAutoencoder
+
+    if isinstance(estimator, DeepFusionGMM):
+        with pytest.raises(ValueError, match="encoder='conv' is not available in DeepFusionGMM"):
+            image_model(estimator, encoder="conv").fit(images)
+        return
+    model = image_model(estimator, encoder="conv", channels=(4,), layerwise_epochs=0)
+    model.fit(images)
+    assert isinstance(model._autoencoder, ConvAutoencoder)
+    assert model.transform(images).shape == (len(images), model.latent_dim)
+    assert_array_equal(model.predict(images), model.labels_)
+    mlp = image_model(estimator, encoder="mlp").fit(images)
+    assert not isinstance(mlp._autoencoder, ConvAutoencoder)
+
+
+@parametrize_ae
+def test_convolutional_encoder_needs_images_and_no_layerwise_training(estimator, images):
+    if isinstance(estimator, DeepFusionGMM):
+        return  # no convolutional encoder (tested above)
+    with pytest.raises(ValueError, match=r"encoder='conv' needs input_shape=\(C, H, W\)"):
+        image_model(estimator, encoder="conv", input_shape=None).fit(images)
+    with pytest.raises(ValueError, match="layerwise_epochs=2 needs the MLP autoencoder"):
+        image_model(estimator, encoder="conv", layerwise_epochs=2).fit(images)

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseDeepClusterer
 from ..functional import random_affine
-from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
+from ..nn import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, ReconstructionLoss
 from ..training import train_layerwise, train_module
 
 DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
@@ -44,6 +44,12 @@ def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
     if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in widths):
         raise ValueError(f"{name}={dims!r} must be a sequence of positive integers")
     return widths
+
+
+def default_channels(input_shape):
+    """Channels of the convolutional encoder: the SDDECC paper's Table 2, two blocks on
+    small images (16x16 USPS), four on larger ones."""
+    return (16, 32) if min(input_shape[1:]) <= 16 else (16, 16, 32, 32)
 
 
 def check_input_shape(input_shape, n_features):
@@ -82,6 +88,8 @@ class AutoencoderClusterer(BaseDeepClusterer):
         "augment": ["boolean", StrOptions({"auto", *AUGMENT_PHASES})],
         "pretrain_optimizer": [StrOptions({"auto", "adam", "sgd"})],
         "pretrain_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "encoder": [StrOptions({"auto", "mlp", "conv"})],
+        "channels": ["array-like", None],
     }
 
     #: Value of ``augment="auto"`` with ``input_shape`` given: the phases a model augments
@@ -94,11 +102,15 @@ class AutoencoderClusterer(BaseDeepClusterer):
     #: another objective or network may keep Adam.
     _sgd_on_images = True
 
+    #: Whether ``encoder="auto"`` is the convolutional autoencoder on images.
+    _conv_on_images = False
+
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         self.n_clusters = n_clusters
         self.hidden_dims = hidden_dims
@@ -118,9 +130,22 @@ class AutoencoderClusterer(BaseDeepClusterer):
         self.augment = augment
         self.pretrain_optimizer = pretrain_optimizer
         self.pretrain_lr = pretrain_lr
+        self.encoder = encoder
+        self.channels = channels
 
     def _hidden_dims(self):
         return check_dims(self.hidden_dims, "hidden_dims")
+
+    def _convolutional(self):
+        """Whether the autoencoder is convolutional (``encoder``, resolved)."""
+        if self.encoder == "auto":
+            return self._conv_on_images and self.input_shape is not None
+        return self.encoder == "conv"
+
+    def _channels(self):
+        if self.channels is None:
+            return default_channels(tuple(self.input_shape))
+        return check_dims(self.channels, "channels")
 
     # ------------------------------------------------------------------ the shared recipe
     def _uses_image_recipe(self, X, images=None):
@@ -191,6 +216,15 @@ class AutoencoderClusterer(BaseDeepClusterer):
             raise ValueError(
                 f"augment={self.augment!r} needs input_shape=(C, H, W) of the images"
             )
+        elif self.encoder == "conv":
+            raise ValueError("encoder='conv' needs input_shape=(C, H, W) of the images")
+        if self._convolutional():
+            self._channels()
+            if self.layerwise_epochs:
+                raise ValueError(
+                    f"layerwise_epochs={self.layerwise_epochs} needs the MLP autoencoder; set "
+                    "it to 0 with the convolutional one"
+                )
         if self.reconstruction == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "reconstruction='bce' needs X in [0, 1], but X ranges over "
@@ -200,6 +234,11 @@ class AutoencoderClusterer(BaseDeepClusterer):
         self._resolve_recipe(X)
 
     def _build_module(self, n_features):
+        if self._convolutional():
+            return ConvAutoencoder(
+                tuple(self.input_shape), self._channels(), self.latent_dim,
+                activation=self.activation, dropout=self.dropout,
+            )
         return MLPAutoencoder(
             n_features, self._hidden_dims(), self.latent_dim, activation=self.activation,
             dropout=self.dropout,

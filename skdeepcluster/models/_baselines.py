@@ -78,6 +78,7 @@ class AEKMeans(AutoencoderClusterer):
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -86,7 +87,7 @@ class AEKMeans(AutoencoderClusterer):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.n_init = n_init
 
@@ -176,6 +177,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -184,7 +186,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.covariance_type = covariance_type
         self.n_init = n_init

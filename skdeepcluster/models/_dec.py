@@ -76,6 +76,7 @@ class DEC(AEKMeans):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -84,7 +85,7 @@ class DEC(AEKMeans):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.max_epochs = max_epochs
         self.alpha = alpha
@@ -183,6 +184,7 @@ class IDEC(DEC):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3, gamma=0.1,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -192,7 +194,7 @@ class IDEC(DEC):
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init, alpha=alpha,
             update_interval=update_interval, tol=tol,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.gamma = gamma
 

@@ -445,6 +445,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
         augment="auto", input_shape=None, kernel_gamma=None, kernel_random_state=None,
         precision_init="kmeans", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -453,6 +454,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, input_shape=input_shape,
             augment=augment, pretrain_optimizer=pretrain_optimizer, pretrain_lr=pretrain_lr,
+            encoder=encoder, channels=channels,
         )
         self.max_epochs = max_epochs
         self.dissimilarity = dissimilarity

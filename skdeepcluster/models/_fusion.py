@@ -82,6 +82,11 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         ``lr`` unless ``pretrain_optimizer`` names another (the cascade reconstructs
         augmented image views with ``augment``). None treats every view as tabular.
     {image_recipe}
+    encoder : {{"auto", "mlp"}}, default="auto"
+        The view autoencoders are fully connected (``"auto"`` is ``"mlp"``); ``"conv"``
+        raises a ``ValueError``.
+    channels : None
+        Not used (no convolutional autoencoder).
     {code_mixture}
 
     Attributes
@@ -139,6 +144,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", dropout=0.0,
         covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -147,7 +153,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.views = views
         self.view_hidden_dims = view_hidden_dims
@@ -232,6 +238,11 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         ], dim=1)
 
     def _check_fit_data(self, X):
+        if self.encoder == "conv":
+            raise ValueError(
+                "encoder='conv' is not available in DeepFusionGMM, whose view autoencoders "
+                "are fully connected; use encoder='auto'"
+            )
         super()._check_fit_data(X)
         self._view_hidden_dims(len(self._resolve_views(X.shape[1])))
 

@@ -145,6 +145,7 @@ class SDCN(DEC):
         dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
         similarity="heat", delta=0.5, lambda_q=0.1, lambda_z=0.01,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -154,7 +155,7 @@ class SDCN(DEC):
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init, alpha=alpha,
             update_interval=update_interval, tol=tol,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.n_neighbors = n_neighbors
         self.similarity = similarity

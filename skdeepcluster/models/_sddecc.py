@@ -7,16 +7,11 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docs import fill_doc
-from ..nn import ConvAutoencoder, GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
+from ..nn import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ..training import evaluating, train_module
-from ._ae_base import AutoencoderClusterer, check_dims
+from ._ae_base import AutoencoderClusterer
 from ._baselines import AEKMeans
 from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
-
-
-def default_channels(input_shape):
-    """The SDDECC paper's Table 2: two blocks on small images (16x16 USPS), four on larger."""
-    return (16, 32) if min(input_shape[1:]) <= 16 else (16, 16, 32, 32)
 
 
 @fill_doc
@@ -60,7 +55,10 @@ class SDDECC(AEKMeans):
     channels : tuple of int or None, default=None
         Output channels of the convolution blocks, each halving the feature map. None
         means the paper's ``(16, 32)`` for images of side at most 16, else
-        ``(16, 16, 32, 32)``. Used only with ``input_shape``.
+        ``(16, 16, 32, 32)``. Used only by the convolutional autoencoder.
+    encoder : {{"auto", "mlp", "conv"}}, default="auto"
+        ``"auto"`` is the convolutional autoencoder with ``input_shape`` (the paper's) and
+        the MLP of ``hidden_dims`` without; ``"mlp"`` keeps the MLP on images.
     {autoencoder}
     pretrain_epochs : int, default=200
         Epochs of pretraining (reconstruction, mutual information and prior).
@@ -72,8 +70,8 @@ class SDDECC(AEKMeans):
     {training}
     {ae_options}
     {image_recipe}
-        With ``input_shape``, ``layerwise_epochs`` must be 0 (greedy layer-wise pretraining
-        is for the MLP autoencoder).
+        With the convolutional autoencoder, ``layerwise_epochs`` must be 0 (greedy
+        layer-wise pretraining is for the MLP autoencoder).
     n_init : int, default=20
         k-means initialisations of the cluster means; the lowest inertia is kept.
     n_neighbors : int, default=3
@@ -149,8 +147,6 @@ class SDDECC(AEKMeans):
 
     _parameter_constraints: dict = {
         **AEKMeans._parameter_constraints,
-        "input_shape": [tuple, list, None],
-        "channels": ["array-like", None],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "gcn_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -164,13 +160,14 @@ class SDDECC(AEKMeans):
     }
 
     def __init__(
-        self, n_clusters=8, *, channels=None, hidden_dims=None,
+        self, n_clusters=8, *, hidden_dims=None,
         latent_dim=10, pretrain_epochs=200, max_epochs=200, gcn_warmup_epochs=100,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -179,9 +176,8 @@ class SDDECC(AEKMeans):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout, n_init=n_init,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
-        self.channels = channels
         self.max_epochs = max_epochs
         self.gcn_warmup_epochs = gcn_warmup_epochs
         self.n_neighbors = n_neighbors
@@ -197,33 +193,17 @@ class SDDECC(AEKMeans):
     # convolutional autoencoder: SGD at the image recipe's rate of 1 diverges on it.
     _sgd_on_images = False
 
-    def _channels(self):
-        if self.channels is None:
-            return default_channels(tuple(self.input_shape))
-        return check_dims(self.channels, "channels")
+    # The paper's network on images is its convolutional autoencoder.
+    _conv_on_images = True
 
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
-        if self.input_shape is not None:
-            self._channels()
-            if self.layerwise_epochs:
-                raise ValueError(
-                    f"layerwise_epochs={self.layerwise_epochs} needs the MLP autoencoder "
-                    "(input_shape=None); set it to 0 with input_shape"
-                )
         if self.use_gcn:
             check_n_neighbors(self.n_neighbors, X.shape[0])
 
     def _build_module(self, n_features):
-        if self.input_shape is None:
-            autoencoder = AutoencoderClusterer._build_module(self, n_features)
-        else:
-            autoencoder = ConvAutoencoder(
-                tuple(self.input_shape), self._channels(), self.latent_dim,
-                activation=self.activation, dropout=self.dropout,
-            )
         return SDDECCModule(
-            autoencoder, n_features, self.n_clusters, delta=self.delta,
+            AutoencoderClusterer._build_module(self, n_features), n_features, self.n_clusters, delta=self.delta,
             activation=self.activation, use_mi=self.use_mi, use_gcn=self.use_gcn,
             learn_variance=self.cluster_variance == "learned",
         )

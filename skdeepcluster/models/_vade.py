@@ -122,6 +122,7 @@ class VaDE(AutoencoderClusterer):
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -130,7 +131,7 @@ class VaDE(AutoencoderClusterer):
             activation=activation, reconstruction=reconstruction,
             layerwise_epochs=layerwise_epochs, dropout=dropout,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.max_epochs = max_epochs
         self.lr_decay = lr_decay
@@ -319,6 +320,7 @@ class DVAE(VaDE):
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
         classifier_epochs=50,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
+        encoder="auto", channels=None,
         similarity="printed",
     ):
         super().__init__(
@@ -329,7 +331,7 @@ class DVAE(VaDE):
             layerwise_epochs=layerwise_epochs, dropout=dropout, lr_decay=lr_decay,
             lr_decay_epochs=lr_decay_epochs, n_init=n_init,
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
-            pretrain_lr=pretrain_lr,
+            pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.beta = beta
         self.warmup_epochs = warmup_epochs

@@ -42,9 +42,15 @@ class _LayerPair(nn.Module):
 class StackedAutoencoder(nn.Module):
     """An encoder and a decoder as lists of layers, applied in turn.
 
-    Subclasses set ``corruption`` (input dropout), ``encoder_layers`` and ``decoder_layers``
-    (``nn.ModuleList``); the last encoder layer gives the code.
+    Subclasses set ``n_features`` (the input width), ``corruption`` (input dropout),
+    ``encoder_layers`` and ``decoder_layers`` (``nn.ModuleList``); the last encoder layer
+    gives the code, and its last module is the linear code layer.
     """
+
+    @property
+    def latent_dim(self):
+        """Width of the code."""
+        return self.encoder_layers[-1][-1].out_features
 
     @property
     def n_layers(self):
@@ -110,6 +116,7 @@ class MLPAutoencoder(StackedAutoencoder):
         dropout=0.0,
     ):
         super().__init__()
+        self.n_features = n_features
         self.corruption = nn.Dropout(dropout)
         dims = (n_features, *hidden_dims, latent_dim)
         n_layers = len(dims) - 1

@@ -49,6 +49,7 @@ class ConvAutoencoder(StackedAutoencoder):
         super().__init__()
         in_channels, height, width = input_shape
         self.input_shape = tuple(input_shape)
+        self.n_features = in_channels * height * width
         self.corruption = nn.Dropout(dropout)
         sizes = [(height, width)]
         for _ in channels:

@@ -11,7 +11,7 @@ class StudentTClusterer(nn.Module):
 
     Parameters
     ----------
-    autoencoder : MLPAutoencoder
+    autoencoder : MLPAutoencoder or ConvAutoencoder
     n_clusters : int
     dof : float, default=1.0
         Degrees of freedom of the Student's t kernel.
@@ -25,8 +25,7 @@ class StudentTClusterer(nn.Module):
     def __init__(self, autoencoder, n_clusters, dof=1.0, reconstruct=True):
         super().__init__()
         self.autoencoder = autoencoder
-        latent_dim = autoencoder.encoder_layers[-1][0].out_features
-        self.centers = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+        self.centers = nn.Parameter(torch.zeros(n_clusters, autoencoder.latent_dim))
         self.dof = dof
         self.reconstruct = reconstruct
 

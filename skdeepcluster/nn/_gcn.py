@@ -121,12 +121,12 @@ class GCNFusion(nn.Module):
 class SDCNModule(GCNFusion):
     """SDCN's network (Bo et al., WWW 2020): autoencoder, GCN and a Student's t head.
 
-    A :class:`GCNFusion` of an MLP autoencoder, plus cluster centres for the Student's t
+    A :class:`GCNFusion` of an autoencoder, plus cluster centres for the Student's t
     assignment of the code.
 
     Parameters
     ----------
-    autoencoder : MLPAutoencoder
+    autoencoder : MLPAutoencoder or ConvAutoencoder
     n_clusters : int
     delta : float, default=0.5
     dof : float, default=1.0
@@ -138,8 +138,7 @@ class SDCNModule(GCNFusion):
     """
 
     def __init__(self, autoencoder, n_clusters, delta=0.5, dof=1.0, activation="relu"):
-        n_features = autoencoder.encoder_layers[0][0].in_features
-        super().__init__(autoencoder, n_features, n_clusters, delta, activation)
+        super().__init__(autoencoder, autoencoder.n_features, n_clusters, delta, activation)
         self.centers = nn.Parameter(torch.zeros(n_clusters, self.gcn_layers[-1].weight.shape[0]))
         self.dof = dof
 

@@ -154,7 +154,7 @@ class VaDEModule(nn.Module):
 
     Parameters
     ----------
-    autoencoder : MLPAutoencoder
+    autoencoder : MLPAutoencoder or ConvAutoencoder
     n_clusters : int
     classifier : nn.Module or None, default=None
         Maps ``z`` to cluster logits; None takes ``q(c|z)`` from the prior (VaDE).
@@ -165,9 +165,9 @@ class VaDEModule(nn.Module):
     def __init__(self, autoencoder, n_clusters, classifier=None):
         super().__init__()
         self.autoencoder = autoencoder
-        code_layer = autoencoder.encoder_layers[-1][0]
+        code_layer = autoencoder.encoder_layers[-1][-1]
         self.log_var_head = nn.Linear(code_layer.in_features, code_layer.out_features)
-        self.prior = GaussianMixturePrior(n_clusters, code_layer.out_features)
+        self.prior = GaussianMixturePrior(n_clusters, autoencoder.latent_dim)
         self.classifier = classifier
 
     def start_posterior_variance(self, variance):
@@ -186,7 +186,8 @@ class VaDEModule(nn.Module):
         ae = self.autoencoder
         hidden = ae.encode(x, depth=ae.n_layers - 1)
         mu = ae.encoder_layers[-1](hidden)
-        return mu, self.log_var_head(hidden).clamp(*LOG_VAR_RANGE)
+        # a convolutional encoder's last hidden output is a feature map
+        return mu, self.log_var_head(hidden.flatten(1)).clamp(*LOG_VAR_RANGE)
 
     def log_cluster_probabilities(self, z):
         """``log q(c|z)``: the classifier's when there is one, else the prior's."""
