@@ -42,7 +42,7 @@ def image_model(estimator, **params):
 
 @pytest.fixture
 def short_recipe(monkeypatch):
-    """The image recipe on the tests' few optimizer steps (it needs 5,000 by default)."""
+    """The image recipe on the tests' few optimizer steps (it needs 14,000 by default)."""
     monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MIN_STEPS", 1)
 
 

@@ -203,8 +203,8 @@ class SDDECC(AEKMeans):
 
     def _build_module(self, n_features):
         return SDDECCModule(
-            AutoencoderClusterer._build_module(self, n_features), n_features, self.n_clusters, delta=self.delta,
-            activation=self.activation, use_mi=self.use_mi, use_gcn=self.use_gcn,
+            AutoencoderClusterer._build_module(self, n_features), n_features, self.n_clusters,
+            delta=self.delta, activation=self.activation, use_mi=self.use_mi, use_gcn=self.use_gcn,
             learn_variance=self.cluster_variance == "learned",
         )
 
