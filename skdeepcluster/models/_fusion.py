@@ -279,7 +279,8 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
             part = part.contiguous()
             history += self._pretrain_autoencoder(
                 autoencoder, part, reconstruction=self.reconstruction,
-                config=self._pretrain_config(config, part, images=shape is not None),
+                config=self._with_recipe(config, self._pretrain_recipe(
+                    self._uses_image_recipe(part, images=shape is not None))),
                 generator=generator, prefix=f"view{v}-",
                 batch_transform=None if shape is None else self._batch_transform("pretrain", shape),
             )
@@ -287,7 +288,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
                 apply_in_chunks(autoencoder.encode, autoencoder, part.cpu().numpy(), config.device)
             ))
         codes = torch.cat(codes, dim=1)
-        config = self._pretrain_config(config, codes, images=False)
+        config = self._with_recipe(config, self._pretrain_recipe(False))
         history += self._pretrain_autoencoder(
             module.common, codes, reconstruction="mse", config=config, generator=generator,
             prefix="common-",
