@@ -259,3 +259,13 @@ def test_convolutional_encoder_needs_images_and_no_layerwise_training(estimator,
         image_model(estimator, encoder="conv", input_shape=None).fit(images)
     with pytest.raises(ValueError, match="layerwise_epochs=2 needs the MLP autoencoder"):
         image_model(estimator, encoder="conv", layerwise_epochs=2).fit(images)
+
+
+@pytest.mark.usefixtures("short_recipe")
+def test_dmae_kernel_pretraining_keeps_adam_and_the_images_as_they_are(images):
+    from skdeepcluster import DMAE
+
+    model = DMAE(3, hidden_dims=(16,), latent_dim=2, pretrain_epochs=2, max_epochs=1,
+                 kernel_gamma=1.0, input_shape=(1, 8, 8), device="cpu", random_state=0)
+    model.fit(images)
+    assert (model.augment_, model.pretrain_optimizer_) == ("none", "adam")

@@ -485,10 +485,10 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
                 "takes any real value; use it with DMM"
             )
 
-    def _resolve_augment(self, image_recipe):
-        if self.kernel_gamma is not None and self.augment == "auto":
-            return "none"  # the kernel pretraining regresses on the images as they are
-        return super()._resolve_augment(image_recipe)
+    def _uses_image_recipe(self, X, images=None):
+        # The kernel pretraining regresses the encoder on kernel features of the data as
+        # they are, with Adam (the reference code's recipe for it).
+        return self.kernel_gamma is None and super()._uses_image_recipe(X, images)
 
     def _pretrain_network(self, X, config, generator):
         if self.kernel_gamma is None:
