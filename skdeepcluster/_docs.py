@@ -57,7 +57,7 @@ _SHARED = {
         Optimizer of the pretraining phases: Adam, or SGD with momentum 0.9. ``"auto"`` is
         SGD at a learning rate of 1 where the image recipe applies -- the DMAE reference
         code's pretraining: after 500 epochs on USPS, k-means on its code scored 0.83 and
-        0.93 ACC on two seeds where Adam's scored 0.78 on both -- and Adam at ``lr``
+        0.93 ACC on two seeds where Adam's scored 0.78 and 0.79 -- and Adam at ``lr``
         elsewhere (always Adam for SDDECC, whose mutual-information and prior terms
         diverge at that rate). The clustering phases keep their own optimizer.
     pretrain_lr : float or None, default=None

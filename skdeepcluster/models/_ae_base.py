@@ -18,7 +18,7 @@ DEFAULT_HIDDEN_DIMS = (500, 500, 2000)
 #: The pretraining recipe that ``pretrain_optimizer="auto"`` picks for images in [0, 1]:
 #: SGD with momentum 0.9 at a learning rate of 1, the DMAE reference code's autoencoder
 #: pretraining (on USPS, after 500 epochs, k-means on its code scored 0.83 and 0.93 on two
-#: seeds, on Adam's 0.78; BENCHMARKS.md, sections 7.3 and 16.1).
+#: seeds, where Adam's scored 0.78 and 0.79; BENCHMARKS.md, sections 7.3 and 16.1).
 IMAGE_PRETRAIN_OPTIMIZER = "sgd"
 IMAGE_PRETRAIN_LR = 1.0
 
