@@ -1,5 +1,6 @@
 """The base of every deep clusterer: validation, device, seeding, the fit template, inference."""
 
+import contextlib
 import copy
 import itertools
 from abc import ABCMeta, abstractmethod
@@ -17,10 +18,15 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+from torch.overrides import TorchFunctionMode
 
-from .training import TrainingConfig, apply_in_chunks, local_torch_seed
+from .training import (
+    Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, local_torch_seed,
+)
 
-__all__ = ["BaseDeepClusterer", "resolve_device", "draw_seed", "loadable_device"]
+__all__ = [
+    "BaseDeepClusterer", "resolve_device", "draw_seed", "loadable_device", "restored_on_failure",
+]
 
 
 def resolve_device(device):
@@ -65,6 +71,75 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+@contextlib.contextmanager
+def restored_on_failure(estimator):
+    """Give ``estimator`` back its attributes as they were when the block fails.
+
+    Any exception, ``KeyboardInterrupt`` included, leaves the estimator as it was before:
+    still unfitted, or with the whole of its previous fit. A fit only ever assigns new
+    objects to its attributes (it builds a new network, new arrays), so restoring the
+    attribute dictionary restores the previous state.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
+
+
+class _Float32Factories(TorchFunctionMode):
+    """Floating tensors created without a dtype are float32, whatever the default dtype."""
+
+    # the factories that default to the default dtype (``arange``, ``full`` and ``tensor``
+    # infer theirs from their arguments and are left alone)
+    FACTORIES = frozenset({
+        torch.empty, torch.zeros, torch.ones, torch.eye, torch.rand, torch.randn,
+    })
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in self.FACTORIES and kwargs.get("dtype") is None:
+            kwargs = {**kwargs, "dtype": torch.float32}
+        return func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def torch_defaults():
+    """torch's standard defaults inside the block: factories on the CPU, in float32.
+
+    A caller's ``torch.set_default_device("meta")`` or ``torch.set_default_dtype(torch.
+    float64)`` would otherwise reach the tensors the models create without naming a device or
+    a dtype (new layers, their initial weights), and fail or give other numbers. Both
+    overrides are torch function modes, local to the thread, so the caller's settings stay
+    as they are, for it and for other threads. Where the defaults are already the standard
+    ones nothing is installed (a mode costs a Python call per torch operation).
+    """
+    with contextlib.ExitStack() as stack:
+        if torch.empty(0).device.type != "cpu":
+            stack.enter_context(torch.device("cpu"))
+        if torch.get_default_dtype() != torch.float32:
+            stack.enter_context(_Float32Factories())
+        yield
+
+
+def check_float32_range(X, what="X"):
+    """Raise a ``ValueError`` when finite float64 values of ``X`` overflow float32.
+
+    The networks compute in float32; a value beyond its range would become inf there.
+    """
+    X = np.asarray(X)
+    if X.dtype == np.float64 and X.size:
+        largest = float(np.abs(X).max())
+        if largest > float(np.finfo(np.float32).max):
+            raise ValueError(
+                f"{what} holds values up to {largest:.3g} in absolute value, beyond float32's "
+                f"range ({np.finfo(np.float32).max:.3g}), which the network computes in; "
+                "scale the data (e.g. to [0, 1])"
+            )
+
+
 class BaseDeepClusterer(
     ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator,
     metaclass=ABCMeta,
@@ -87,6 +162,11 @@ class BaseDeepClusterer(
     ``fit`` ends with a final assignment pass, so ``fit(X).labels_``, ``fit_predict(X)`` and
     ``fit(X).predict(X)`` agree. Everything torch-side lives in ``module_``, which is what
     pickling moves to the CPU.
+
+    A fit that raises (a diverged phase, a callback's exception, a second Ctrl-C) leaves the
+    estimator exactly as it was before it. Ctrl-C while a phase trains stops training with a
+    :class:`~skdeepcluster.training.FitInterruptedWarning`; the fit then completes from the
+    network as it is (clusters from its code, the final assignment pass).
     """
 
     _parameter_constraints: dict = {
@@ -158,36 +238,62 @@ class BaseDeepClusterer(
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
-        self._check_fit_data(X)
-        device = resolve_device(self.device)
-        seed = draw_seed(self.random_state)
-        config = TrainingConfig(
-            device=device, batch_size=self.batch_size, lr=self.lr,
-            verbose=self.verbose, callbacks=self.callbacks,
-        )
-        X_train = torch.tensor(X, dtype=torch.float32)
-        with local_torch_seed(seed, device):
-            self.device_ = device
-            self.module_ = self._build_module(X.shape[1]).to(device)
-            generator = torch.Generator().manual_seed(seed)
-            history = self._pretrain(X_train, config, generator)
-            self._initialize_clusters(X, np.random.RandomState(seed))
-            history += self._fine_tune(X_train, config, generator)
-        self.history_ = history
-        self.n_iter_ = len(history)
-        self._n_features_out = self._n_components()
-        self.labels_ = self._predict_proba(X).argmax(axis=1)
+        with restored_on_failure(self):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
+            check_float32_range(X)
+            self._check_fit_data(X)
+            device = resolve_device(self.device)
+            seed = draw_seed(self.random_state)
+            config = TrainingConfig(
+                device=device, batch_size=self.batch_size, lr=self.lr,
+                verbose=self.verbose, callbacks=self.callbacks, interruption=Interruption(),
+            )
+            self._fit_range = (float(X.min()), float(X.max()))
+            with (
+                torch_defaults(), local_torch_seed(seed, device),
+                catch_interrupt(config.interruption),
+            ):
+                X_train = torch.tensor(X, dtype=torch.float32)
+                self.device_ = device
+                self.module_ = self._build_module(X.shape[1]).to(device)
+                generator = torch.Generator().manual_seed(seed)
+                history = self._pretrain(X_train, config, generator)
+                self._initialize_clusters(X, np.random.RandomState(seed))
+                history += self._fine_tune(X_train, config, generator)
+                self.history_ = history
+                self.n_iter_ = len(history)
+                self._n_features_out = self._n_components()
+                self.labels_ = self._predict_proba(X).argmax(axis=1)
         return self
 
     # ------------------------------------------------------------------ inference
     def _validate(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_float32_range(X)
+        return X
 
     def _apply(self, fn, X):
-        """``fn`` over ``X`` in fixed-size chunks on ``device_`` (see ``apply_in_chunks``)."""
-        return apply_in_chunks(fn, self.module_, X, self.device_)
+        """``fn`` over ``X`` in fixed-size chunks on ``device_`` (see ``apply_in_chunks``).
+
+        A non-finite result raises a ``ValueError``: labels or codes are never computed from
+        NaN or inf.
+        """
+        with torch_defaults():
+            out = apply_in_chunks(fn, self.module_, X, self.device_)
+        for part in out if isinstance(out, tuple) else (out,):
+            bad = ~np.isfinite(part).reshape(len(part), -1).all(axis=1)
+            if bad.any():
+                low, high = getattr(self, "_fit_range", (np.nan, np.nan))
+                rows = np.asarray(X)[bad]
+                raise ValueError(
+                    f"The network's output is not finite for {int(bad.sum())} of {len(part)} "
+                    f"samples. Their values span [{rows.min():.3g}, {rows.max():.3g}]; the "
+                    f"model was fitted on data in [{low:.3g}, {high:.3g}]. Inputs far outside "
+                    "the range the model was fitted on overflow the network: scale them as "
+                    "the training data were scaled."
+                )
+        return out
 
     def _transform(self, X):
         return self._apply(self._encode, X)

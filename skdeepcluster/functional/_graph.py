@@ -77,11 +77,11 @@ def knn_graph(neighbors, n_nodes):
     loops = torch.arange(n_nodes, device=neighbors.device)
     pairs = [torch.stack([rows, cols]), torch.stack([cols, rows]), torch.stack([loops, loops])]
     index = torch.cat(pairs, dim=1)
-    ones = torch.ones(index.shape[1], device=neighbors.device)
+    ones = torch.ones(index.shape[1], dtype=torch.float32, device=neighbors.device)
     adjacency = torch.sparse_coo_tensor(index, ones, (n_nodes, n_nodes), check_invariants=True)
     adjacency = adjacency.coalesce()
     index, values = adjacency.indices(), adjacency.values().clamp(max=1.0)
-    degree = torch.zeros(n_nodes, device=values.device).index_add_(0, index[0], values)
+    degree = values.new_zeros(n_nodes).index_add_(0, index[0], values)
     normalised = values / degree[index[0]]
     return torch.sparse_coo_tensor(
         index, normalised, (n_nodes, n_nodes), is_coalesced=True, check_invariants=True

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import draw_seed, loadable_device, resolve_device
+from ..base import draw_seed, loadable_device, resolve_device, restored_on_failure
 from ..functional import (
     COVARIANCE_TYPES,
     IllDefinedCovarianceError,
@@ -267,6 +267,11 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
+        # a fit that fails or is interrupted leaves the previous state as it was
+        with restored_on_failure(self):
+            return self._fit_predict(X)
+
+    def _fit_predict(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if len(X) < self.n_components:
             raise ValueError(

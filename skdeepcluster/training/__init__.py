@@ -3,6 +3,7 @@
 from ._callbacks import EpochLog, FiniteLoss, PhaseProgress, TargetRefresh, WarmupWeight
 from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
 from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
+from ._interrupt import FitInterruptedWarning, Interruption, catch_interrupt
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
 from ._seeding import local_torch_seed
 
@@ -12,11 +13,14 @@ __all__ = [
     "DeviceBatchIterator",
     "EpochLog",
     "FiniteLoss",
+    "FitInterruptedWarning",
     "InMemoryDataset",
+    "Interruption",
     "PhaseProgress",
     "TargetRefresh",
     "TrainingConfig",
     "apply_in_chunks",
+    "catch_interrupt",
     "evaluating",
     "local_torch_seed",
     "make_dataset",

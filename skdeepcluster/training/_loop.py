@@ -12,6 +12,7 @@ from ..nn import ReconstructionLoss
 from ._callbacks import EpochLog, FiniteLoss, PhaseProgress
 from ._data import DeviceBatchIterator, make_dataset
 from ._inference import apply_in_chunks
+from ._interrupt import Interruption
 
 
 #: Bookkeeping keys of skorch's history rows that the epoch records leave out or rename.
@@ -111,6 +112,9 @@ class TrainingConfig:
         Extra skorch callbacks; each phase gets its own deep copy.
     in_memory : bool or None, default=None
         See :func:`skdeepcluster.training.make_dataset`.
+    interruption : Interruption
+        Whether the user interrupted the fit; shared by every phase (and every copy made
+        with ``dataclasses.replace``), so that no phase trains after the interrupt.
     """
 
     device: torch.device
@@ -120,6 +124,7 @@ class TrainingConfig:
     verbose: int = 0
     callbacks: list | None = None
     in_memory: bool | None = None
+    interruption: Interruption = dataclasses.field(default_factory=Interruption, compare=False)
 
 
 def _phase_callbacks(phase, config, model_callbacks):
@@ -165,10 +170,12 @@ def train_module(
     Returns
     -------
     list of dict
-        One record per epoch: ``phase``, ``epoch``, ``loss``, ``dur`` (seconds), plus what
-        callbacks recorded in that epoch's history row.
+        One record per complete epoch: ``phase``, ``epoch``, ``loss``, ``dur`` (seconds),
+        plus what callbacks recorded in that epoch's history row. After the user interrupted
+        the fit (``config.interruption``), the epochs completed before it; no epoch at all
+        in the phases that come after.
     """
-    if max_epochs == 0:
+    if max_epochs == 0 or config.interruption.requested:
         return []
     dataset, in_memory = make_dataset(X, config.device, config.in_memory)
     iterator = {"iterator_train": DeviceBatchIterator} if in_memory else {}
@@ -192,6 +199,10 @@ def train_module(
         **iterator,
     )
     net.fit(dataset, None)
+    # An epoch cut short by an interrupt has no loss: it is not a record.
+    rows = [row for row in net.history if "train_loss" in row]
+    if config.interruption.requested:
+        config.interruption.stopped(phase, len(rows), max_epochs)
     return [
         {
             "phase": phase,
@@ -204,7 +215,7 @@ def train_module(
                 if k not in _SKORCH_KEYS and not k.startswith("event_")
             },
         }
-        for row in net.history
+        for row in rows
     ]
 
 

@@ -1,0 +1,82 @@
+"""Ctrl-C during a fit: stop training, keep what was trained, finish the fit.
+
+skorch ends a training phase on any ``KeyboardInterrupt`` raised in its loop, whether the
+user pressed Ctrl-C or a callback ended the phase early (skorch's ``EarlyStopping`` and our
+``TargetRefresh`` raise it). To tell them apart, a fit installs, for its duration, a SIGINT
+handler that marks the fit's :class:`Interruption` before raising the interrupt as Python's
+own handler does. A phase that ends on an interrupt while that mark is set was stopped by the
+user: the remaining phases do not train, and the fit completes from the network as it is.
+An interrupt anywhere else (or a second one after training stopped) aborts the fit.
+"""
+
+import contextlib
+import signal
+import threading
+import warnings
+
+__all__ = ["FitInterruptedWarning", "Interruption", "catch_interrupt"]
+
+
+class FitInterruptedWarning(UserWarning):
+    """A fit was interrupted by the user (Ctrl-C) while training and finished without it."""
+
+
+class Interruption:
+    """Shared by the training phases of one fit: whether the user interrupted it, and where.
+
+    Attributes
+    ----------
+    requested : bool
+        A SIGINT arrived while the fit ran.
+    phase : str or None
+        The training phase it stopped, once a phase has seen it.
+    epochs : int or None
+        The complete epochs of that phase.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.phase = None
+        self.epochs = None
+
+    def stopped(self, phase, epochs, max_epochs):
+        """Record that ``phase`` ended on the user's interrupt after ``epochs`` epochs."""
+        if self.phase is not None:
+            return
+        self.phase, self.epochs = phase, epochs
+        warnings.warn(
+            f"Training was interrupted (Ctrl-C) in the {phase!r} phase after {epochs} of "
+            f"{max_epochs} epochs. The fit goes on without further training, from the "
+            "network as it is now; interrupt again to abort it and keep the previous state.",
+            FitInterruptedWarning, stacklevel=2,
+        )
+
+
+@contextlib.contextmanager
+def catch_interrupt(interruption):
+    """Mark ``interruption`` when SIGINT arrives during the block (main thread only).
+
+    The handler that was installed before runs as it would have (Python's default raises
+    ``KeyboardInterrupt``) and is restored after the block. Outside the main thread no
+    signal reaches the fit, and nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield interruption
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:  # the user (or a parent process) ignores Ctrl-C
+        yield interruption
+        return
+
+    def handler(signum, frame):
+        interruption.requested = True
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL or a handler installed outside Python
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield interruption
+    finally:
+        signal.signal(signal.SIGINT, previous)
