@@ -11,8 +11,11 @@ models' own defaults, ``--epoch-scale 1``. Examples::
     python benchmarks/run.py --datasets usps --models SDDECC --set gcn_warmup_epochs=400
     python benchmarks/run.py --summarize results/a.csv results/b.csv
 
-Each run happens in a fresh subprocess, so that its peak host memory is its own; ``--jobs N``
-runs N at a time (Python 3.11 or later). Labels are
+Each run happens in a fresh subprocess, so that its peak host memory is its own. On the CPU
+one run per core (at most 4) goes at a time, each limited to its share of the cores (torch
+and BLAS threads); ``--jobs`` and ``--threads`` change that. The exit status is 1 when any
+run failed, with one message per cause. Without ``--out`` the results go to
+``benchmarks/results/``, where git ignores the ``run-*`` files of untagged runs. Labels are
 used for scoring only: nothing is selected with them, and every number is the model's state
 after its last epoch.
 """
@@ -22,6 +25,7 @@ import ast
 import concurrent.futures
 import csv
 import datetime
+import importlib.util
 import multiprocessing
 import os
 import platform
@@ -157,7 +161,12 @@ def run_one(job):
     from skdeepcluster.metrics import clustering_report
 
     if job["threads"]:
+        # torch's intra-op threads and the BLAS/OpenMP pools (k-means, GMMs, NumPy): more
+        # threads than cores, with other runs beside, make every run many times slower
+        from threadpoolctl import threadpool_limits
+
         torch.set_num_threads(job["threads"])
+        threadpool_limits(job["threads"])
     X, y = load(job["dataset"], job["data_dir"], job["subset"])
     deep = job["model"] in DEEP_MODELS
     model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
@@ -394,9 +403,10 @@ def summarize(rows):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits"], choices=sorted(N_CLUSTERS))
-    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS),
-                        help="deep models to run; KMeans and GaussianMixture run too, "
-                             "unless --no-references")
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="MODEL",
+                        help="deep models to run (default: the main job's eleven); KMeans "
+                             "and GaussianMixture run too, unless --no-references. One of: "
+                             + ", ".join(DEEP_MODELS))
     parser.add_argument("--no-references", action="store_true",
                         help="skip the KMeans and GaussianMixture rows (e.g. in all but one "
                              "of several processes splitting a job)")
@@ -404,7 +414,9 @@ def parse_args(argv=None):
                         help="number of seeds (default 3): FIRST_SEED .. FIRST_SEED + N - 1")
     parser.add_argument("--first-seed", type=int, default=0,
                         help="first seed (default 0); split one job across processes with it")
-    parser.add_argument("--device", default="auto")
+    parser.add_argument("--device", default="auto",
+                        help="torch device of the deep models: auto (CUDA when there is one), "
+                             "cpu, cuda, cuda:1, ...")
     parser.add_argument("--epoch-scale", type=float, default=0.25,
                         help="multiply every *_epochs parameter of the deep models by this "
                              "(default 0.25, the quick main job; 1 = the models' defaults)")
@@ -414,10 +426,13 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None, help="folder of the .npz benchmark files")
     parser.add_argument("--out", default=str(HERE / "results"), help="output folder")
     parser.add_argument("--tag", default=None, help="name of the output files")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads per run")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="runs at a time (default 1); with more, fit times include the "
-                             "contention and are not speed measurements")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch and BLAS/OpenMP threads per run (default: the cores "
+                             "divided among the --jobs runs)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="runs at a time (default: one per core, at most 4, on the CPU; "
+                             "1 on a GPU). Each run gets its own cores (--threads), so fit "
+                             "times stay single-run times; on a shared GPU they are not")
     parser.add_argument("--plots", action="store_true", help="save code and loss figures")
     parser.add_argument("--code-kmeans", action="store_true",
                         help="also score k-means on the code of each fitted deep model")
@@ -436,11 +451,41 @@ def parse_args(argv=None):
         missing = sorted(set(args.datasets) - set(ONLY_ON.get(model, args.datasets)))
         if missing:
             parser.error(f"{model} is defined on {list(ONLY_ON[model])} only, not on {missing}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if args.jobs is None:
+        gpu = args.device != "cpu" and _cuda_available()
+        args.jobs = 1 if gpu else max(1, min(4, cores or 1))
+    if args.threads is None:
+        args.threads = max(1, (cores or 1) // args.jobs)
     try:
         args.overrides = parse_overrides(args.overrides)
     except ValueError as error:
         parser.error(str(error))
+    if args.plots and not args.summarize and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plots needs matplotlib: pip install -e \".[benchmark]\"")
+    missing = _missing_files(args.datasets, args.data_dir)
+    if missing and not args.summarize:
+        parser.error("\n".join(missing))
     return args
+
+
+def _cuda_available():
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _missing_files(datasets, data_dir):
+    """One message per benchmark file that ``datasets`` need and ``data_dir`` lacks."""
+    from skdeepcluster.datasets import BENCHMARKS, get_data_home
+
+    folder = get_data_home(data_dir)
+    names = dict.fromkeys(split_view(d)[0] for d in datasets if d not in SYNTHETIC)
+    return [
+        f"{name} needs {BENCHMARKS[name][0]} in {folder} (--data-dir), which is not there; "
+        "the data section of the README says where it comes from"
+        for name in names if name in BENCHMARKS and not (folder / BENCHMARKS[name][0]).is_file()
+    ]
 
 
 def read_rows(paths):
@@ -479,13 +524,13 @@ def main(argv=None):
     ]
     print(f"{len(jobs)} runs on {platform.processor() or platform.machine()}, commit {commit}; "
           f"writing {out / tag}.csv", flush=True)
-    rows = []
+    rows, failures = [], {}
     context = multiprocessing.get_context("spawn")
     # A fresh process per run (max_tasks_per_child=1): its peak memory is its own, nothing
     # leaks between runs. With --jobs N, N runs share the machine (and its GPU) at a time.
-    pool = concurrent.futures.ProcessPoolExecutor(
-        args.jobs, mp_context=context, max_tasks_per_child=1,
-    )
+    # (max_tasks_per_child is Python 3.11's; on 3.10 a worker process serves several runs)
+    fresh = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}
+    pool = concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context, **fresh)
     with pool, open(out / f"{tag}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
@@ -495,8 +540,11 @@ def main(argv=None):
             try:
                 job_rows = future.result()
             except Exception as error:  # one failed run must not lose the others
-                print(f"{job['dataset']:>12} {job['model']:>16} seed {job['seed']}  FAILED: "
-                      f"{type(error).__name__}: {error}", flush=True)
+                cause = f"{type(error).__name__}: {error}"
+                if cause not in failures:
+                    print(f"FAILED: {cause}", flush=True)
+                failures.setdefault(cause, []).append(
+                    f"{job['dataset']} {job['model']} seed {job['seed']}")
                 continue
             for row in job_rows:
                 rows.append(row)
@@ -514,9 +562,26 @@ def main(argv=None):
     table = f"Epochs: x{scale:g} of each deep model's defaults.\n\n" + summarize(rows)
     (out / f"{tag}.md").write_text(table + "\n")
     print("\n" + table)
+    if failures:
+        raise RunsFailed(failures, len(jobs))
     return rows
+
+
+class RunsFailed(Exception):
+    """Some runs of a job failed: one entry per distinct cause, with the runs it stopped."""
+
+    def __init__(self, failures, n_runs):
+        self.failures = failures
+        lines = [f"{sum(map(len, failures.values()))} of {n_runs} runs failed:"]
+        for cause, runs in failures.items():
+            shown = ", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "")
+            lines.append(f"  {cause}\n    ({len(runs)} runs: {shown})")
+        super().__init__("\n".join(lines))
 
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    main()
+    try:
+        main()
+    except RunsFailed as error:
+        sys.exit(f"\n{error}")

@@ -1,0 +1,41 @@
+"""The benchmark runner's command line: failures exit non-zero, missing inputs are named."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, str(RUN), *args], capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_failed_runs_exit_non_zero_with_one_message_per_cause(tmp_path):
+    result = run("--models", "AEKMeans", "--seeds", "2", "--set", "batch_size=0",
+                 "--out", str(tmp_path), "--tag", "t", "--jobs", "1", "--threads", "1")
+    assert result.returncode == 1
+    assert "2 of 6 runs failed" in result.stderr
+    # one message for the cause, not one per run
+    assert result.stdout.count("FAILED: InvalidParameterError") == 1
+    assert "digits AEKMeans seed 0, digits AEKMeans seed 1" in result.stderr
+    # the runs that worked are kept
+    with open(tmp_path / "t.csv", newline="") as f:
+        models = sorted(row["model"] for row in csv.DictReader(f))
+    assert models == ["GaussianMixture", "GaussianMixture", "KMeans", "KMeans"]
+
+
+def test_missing_data_file_is_named_before_any_run(tmp_path):
+    result = run("--datasets", "usps", "--data-dir", str(tmp_path), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "usps.npz" in result.stderr and str(tmp_path) in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing ran, nothing written
+
+
+def test_unknown_model_lists_the_available_ones():
+    result = run("--models", "NoSuchModel")
+    assert result.returncode == 2
+    assert "NoSuchModel" in result.stderr and "AEKMeans" in result.stderr
