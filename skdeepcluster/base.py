@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.overrides import TorchFunctionMode
 
+from ._rng import fit_generators
 from .training import (
     Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, local_torch_seed,
 )
@@ -250,13 +251,14 @@ class BaseDeepClusterer(
             )
             self._fit_range = (float(X.min()), float(X.max()))
             with (
-                torch_defaults(), local_torch_seed(seed, device),
+                torch_defaults(), fit_generators(seed, device) as generators,
                 catch_interrupt(config.interruption),
             ):
                 X_train = torch.tensor(X, dtype=torch.float32)
                 self.device_ = device
-                self.module_ = self._build_module(X.shape[1]).to(device)
-                generator = torch.Generator().manual_seed(seed)
+                with local_torch_seed(seed, device, generators["cpu"]):
+                    self.module_ = self._build_module(X.shape[1]).to(device)
+                generator = torch.Generator().manual_seed(seed)  # the batch order
                 history = self._pretrain(X_train, config, generator)
                 self._initialize_clusters(X, np.random.RandomState(seed))
                 history += self._fine_tune(X_train, config, generator)

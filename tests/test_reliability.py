@@ -249,3 +249,87 @@ def test_default_device_changes_nothing(estimator, blobs):
         assert torch.empty(0).device.type == "meta"
     finally:
         torch.set_default_device(None)
+
+
+# ---------------------------------------------------------------- memory
+def test_mixture_names_a_full_covariance_fit_that_cannot_fit_in_memory(monkeypatch):
+    from skdeepcluster.models import _mixture
+
+    monkeypatch.setattr(_mixture, "_available_memory", lambda device: 2**30)
+    X = np.random.RandomState(0).rand(20, 8000)
+    with pytest.raises(ValueError, match=r"needs about 7\.2 GiB.*1\.0 GiB are available"):
+        TorchGaussianMixture(3, covariance_type="full", device="cpu").fit(X)
+    # the diagonal model of the same data needs no such memory
+    TorchGaussianMixture(3, covariance_type="diag", device="cpu", max_iter=2).fit(X)
+
+
+def test_inference_converts_one_chunk_at_a_time(monkeypatch):
+    from skdeepcluster.training import _inference
+
+    seen = []
+    real_array = np.array
+
+    def spy(obj, *args, **kwargs):
+        seen.append(len(obj))
+        return real_array(obj, *args, **kwargs)
+
+    monkeypatch.setattr(_inference.np, "array", spy)
+    module = torch.nn.Linear(3, 2)
+    out = _inference.apply_in_chunks(module, module, np.ones((600, 3)), torch.device("cpu"))
+    assert out.dtype == np.float32 and out.shape == (600, 2)
+    assert max(seen) <= _inference.INFERENCE_CHUNK
+
+
+# ---------------------------------------------------------------- threads
+#: Estimators whose training draws random numbers: the variational models' noise, SDDECC's
+#: shuffled negatives, input corruption, augmentation.
+RANDOM_TRAINING = [
+    e for e in ESTIMATORS if type(e).__name__ in {"VaDE", "DVAE", "SDDECC", "AEKMeans"}
+]
+
+
+def _with_random_training(estimator):
+    params = estimator.get_params()
+    extra = {}
+    if "dropout" in params:
+        extra["dropout"] = 0.2
+    return clone(estimator).set_params(**extra)
+
+
+@pytest.mark.parametrize("estimator", RANDOM_TRAINING, ids=estimator_id)
+def test_fits_in_threads_give_the_sequential_results(estimator, blobs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = blobs
+    models = [_with_random_training(estimator).set_params(random_state=seed)
+              for seed in range(4)]
+    sequential = [clone(m).fit(X).transform(X) for m in models]
+    stop = False
+
+    def global_draws():  # another thread drawing from torch's global generator meanwhile
+        while not stop:
+            torch.rand(100)
+
+    with ThreadPoolExecutor(5) as pool:
+        noise = pool.submit(global_draws)
+        threaded = list(pool.map(lambda m: clone(m).fit(X).transform(X), models))
+        stop = True
+        noise.result()
+    for a, b in zip(sequential, threaded):
+        assert_array_equal(a, b)
+
+
+def test_augmented_fits_in_threads_give_the_sequential_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skdeepcluster import DEC
+
+    X = np.random.RandomState(0).rand(40, 16)
+    models = [DEC(2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=2, max_epochs=2,
+                  batch_size=8, input_shape=(1, 4, 4), augment="all", random_state=seed,
+                  device="cpu") for seed in range(4)]
+    sequential = [clone(m).fit(X).transform(X) for m in models]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda m: clone(m).fit(X).transform(X), models))
+    for a, b in zip(sequential, threaded):
+        assert_array_equal(a, b)

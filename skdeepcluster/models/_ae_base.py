@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._rng import generator_for
 from ..base import BaseDeepClusterer
 from ..functional import random_affine
 from ..nn import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, ReconstructionLoss
@@ -190,7 +191,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         if phase not in AUGMENT_PHASES[self.augment_]:
             return None
         shape = tuple(self.input_shape if input_shape is None else input_shape)
-        return lambda x: random_affine(x, shape)
+        return lambda x: random_affine(x, shape, generator=generator_for(x.device))
 
     def _pretrain_recipe(self, image_recipe):
         """``(optimizer, learning rate)`` of the pretraining phases.

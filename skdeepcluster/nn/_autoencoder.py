@@ -1,6 +1,9 @@
 """Stacked fully connected autoencoder."""
 
+import torch
 from torch import nn
+
+from .._rng import generator_for
 
 #: Hidden-layer activations by name (the names are the estimators' ``activation`` options).
 ACTIVATIONS = {
@@ -11,6 +14,33 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
 }
+
+
+class Corruption(nn.Module):
+    """Input dropout (``torch.nn.Dropout``) whose mask comes from the current fit's generator.
+
+    While training, each input is zeroed with probability ``p`` and the others are scaled by
+    ``1 / (1 - p)``; in evaluation mode, or with ``p=0``, the input passes unchanged.
+
+    Parameters
+    ----------
+    p : float, default=0.0
+    """
+
+    def __init__(self, p=0.0):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=generator_for(x.device))
+        return x * keep / (1.0 - self.p)
+
+    def extra_repr(self):
+        return f"p={self.p}"
 
 
 def _dense(n_in, n_out, activation):
@@ -117,7 +147,7 @@ class MLPAutoencoder(StackedAutoencoder):
     ):
         super().__init__()
         self.n_features = n_features
-        self.corruption = nn.Dropout(dropout)
+        self.corruption = Corruption(dropout)
         dims = (n_features, *hidden_dims, latent_dim)
         n_layers = len(dims) - 1
         self.encoder_layers = nn.ModuleList(

@@ -2,7 +2,7 @@
 
 from torch import nn
 
-from ._autoencoder import ACTIVATIONS, StackedAutoencoder
+from ._autoencoder import ACTIVATIONS, Corruption, StackedAutoencoder
 
 
 def conv_output_size(size):
@@ -50,7 +50,7 @@ class ConvAutoencoder(StackedAutoencoder):
         in_channels, height, width = input_shape
         self.input_shape = tuple(input_shape)
         self.n_features = in_channels * height * width
-        self.corruption = nn.Dropout(dropout)
+        self.corruption = Corruption(dropout)
         sizes = [(height, width)]
         for _ in channels:
             sizes.append(tuple(conv_output_size(s) for s in sizes[-1]))

@@ -4,6 +4,7 @@ GCN, clustered through a Gaussian-mixture KL."""
 import torch
 from torch import nn
 
+from .._rng import generator_for, normal_like
 from ..functional import (
     cluster_gaussian_kl,
     jsd_mutual_information_loss,
@@ -94,7 +95,8 @@ class SDDECCModule(GCNFusion):
         return torch.softmax(-0.5 * squared * torch.exp(-self.cluster_log_var), dim=1)
 
     def _mi_loss(self, feature_map, z):
-        negatives = z[torch.randperm(len(z), device=z.device)]
+        order = torch.randperm(len(z), generator=generator_for(z.device), device=z.device)
+        negatives = z[order]
         flat = feature_map.flatten(1)
         scores = [self.global_critic(torch.cat([flat, code], dim=1)) for code in (z, negatives)]
         loss = jsd_mutual_information_loss(*scores)
@@ -115,7 +117,7 @@ class SDDECCModule(GCNFusion):
         feature_map = self._feature_map(corrupted, raw)
         mu = raw[-1]
         log_var = self.log_var_head(feature_map).clamp(*LOG_VAR_RANGE)
-        z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
+        z = mu + normal_like(mu) * (0.5 * log_var).exp() if self.training else mu
         mi_loss = z.new_zeros(()) if self.global_critic is None else self._mi_loss(feature_map, z)
         y = None
         if self.clustering:

@@ -5,6 +5,7 @@ import math
 import torch
 from torch import nn
 
+from .._rng import normal_like
 from ..functional import prior_responsibilities, vade_elbo, wasserstein_similarity_loss
 
 #: Range of the log-variances (encoder and prior): exp() of them stays finite in float32
@@ -197,7 +198,7 @@ class VaDEModule(nn.Module):
 
     def forward(self, x):
         mu, log_var = self.posterior(x)
-        z = mu + torch.randn_like(mu) * (0.5 * log_var).exp() if self.training else mu
+        z = mu + normal_like(mu) * (0.5 * log_var).exp() if self.training else mu
         return mu, log_var, z, self.autoencoder.decode(z), self.log_cluster_probabilities(z)
 
     def elbo(self, x, output, kind):

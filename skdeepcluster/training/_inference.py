@@ -41,12 +41,12 @@ def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
     ndarray or tuple of ndarray
         float32 arrays with ``n_samples`` rows, matching the structure of ``fn``'s output.
     """
-    X = np.asarray(X, dtype=np.float32)
     n_samples = len(X)
     parts = []
     with evaluating(module):
         for start in range(0, n_samples, chunk_size):
-            chunk = torch.from_numpy(np.array(X[start : start + chunk_size]))
+            # float32 one chunk at a time: no float32 copy of the whole of a float64 X
+            chunk = torch.from_numpy(np.array(X[start : start + chunk_size], dtype=np.float32))
             n = len(chunk)
             if n < chunk_size:
                 chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
