@@ -40,6 +40,11 @@ class CodeKMeans(Callback):
     def __init__(self, X, y, setting, rows, out):
         self.X, self.y, self.setting, self.rows, self.out = X, y, setting, rows, out
 
+    def __deepcopy__(self, memo):
+        # every training phase gets a deep copy of the callbacks; the rows of all seeds
+        # must reach the one list that is written out
+        return self
+
     def on_epoch_end(self, net, **kwargs):
         from sklearn.cluster import KMeans
         from sklearn.metrics import normalized_mutual_info_score
@@ -73,13 +78,15 @@ def run(args):
     X, y = load_benchmark(args.dataset, data_home=args.data_dir)
     X = X.astype(np.float32)
     rows = []
-    lr = {"sgd": 1.0, "adam": 1e-3}[args.optimizer]
+    lr = args.lr or {"sgd": 1.0, "adam": 1e-3}[args.optimizer]
     for seed in args.seeds:
         setting = {"dataset": args.dataset, "estimator": args.estimator,
-                   "optimizer": args.optimizer, "augment": args.augment, "seed": seed}
+                   "optimizer": args.optimizer, "augment": args.augment, "lr": lr,
+                   "batch_size": args.batch_size, "seed": seed}
         params = {"pretrain_epochs": args.epochs, "input_shape": IMAGE_SHAPES[args.dataset],
                   "augment": args.augment, "pretrain_optimizer": args.optimizer,
-                  "pretrain_lr": lr, "random_state": seed, "device": "cpu",
+                  "pretrain_lr": lr, "batch_size": args.batch_size,
+                  "random_state": seed, "device": "cpu",
                   "callbacks": [CodeKMeans(X, y, setting, rows, args.out)]}
         if args.estimator == "DMAE":
             params["max_epochs"] = 0  # the pretraining alone
@@ -94,11 +101,14 @@ def summarize(paths):
     groups = collections.defaultdict(list)
     for path in paths:
         for row in json.loads(Path(path).read_text()):
-            key = (row["dataset"], row["optimizer"], row["augment"], row["epoch"])
+            # rows written before --lr / --batch-size existed used the defaults
+            lr = row.get("lr", {"sgd": 1.0, "adam": 1e-3}[row["optimizer"]])
+            key = (row["dataset"], row["optimizer"], row["augment"], lr,
+                   row.get("batch_size", 256), row["epoch"])
             groups[key].append(row)
-    print("| data set | optimizer | augment | epoch | seeds | stability (ARI) | loss | "
-          "k-means ACC (reported, not used) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| data set | optimizer | augment | lr | batch | epoch | seeds | stability (ARI) "
+          "| loss | k-means ACC (reported, not used) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for key, rows in sorted(groups.items()):
         pairs = [adjusted_rand_score(a["labels"], b["labels"])
                  for a, b in itertools.combinations(rows, 2)]
@@ -116,7 +126,11 @@ def main(argv=None):
     parser.add_argument("--estimator", default="AEKMeans", choices=["AEKMeans", "DMAE"],
                         help="whose pretraining runs (DMAE with max_epochs=0)")
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],
-                        help="SGD (momentum 0.9) at 1.0 or Adam at 1e-3")
+                        help="SGD (momentum 0.9), by default at 1.0, or Adam, by default "
+                             "at 1e-3")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="the pretraining learning rate, instead of the optimizer's default")
+    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--augment", default="pretrain", choices=["none", "pretrain"])
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
