@@ -1,8 +1,6 @@
 """The base of every deep clusterer: validation, device, seeding, the fit template, inference."""
 
 import contextlib
-import copy
-import itertools
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -20,6 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.overrides import TorchFunctionMode
 
+from ._persist import network_state, restore_network
 from ._rng import fit_generators
 from .training import (
     Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, local_torch_seed,
@@ -27,6 +26,7 @@ from .training import (
 
 __all__ = [
     "BaseDeepClusterer", "resolve_device", "draw_seed", "loadable_device", "restored_on_failure",
+    "device_to_state",
 ]
 
 
@@ -123,6 +123,13 @@ def torch_defaults():
         if torch.get_default_dtype() != torch.float32:
             stack.enter_context(_Float32Factories())
         yield
+
+
+def device_to_state(state):
+    """``state`` with its ``device_`` as a string (plain data, for pickle and skops)."""
+    if isinstance(state.get("device_"), torch.device):
+        state = dict(state, device_=str(state["device_"]))
+    return state
 
 
 def check_float32_range(X, what="X"):
@@ -381,17 +388,23 @@ class BaseDeepClusterer(
         return tags
 
     def __getstate__(self):
+        # Plain data only: the network as NumPy arrays (rebuilt on loading, see _persist),
+        # the device as a string. A pickle holds no torch object, skops can save the model,
+        # and a model fitted on a GPU loads anywhere.
         state = super().__getstate__()
-        module = state.get("module_")
-        if module is not None and any(
-            t.device.type != "cpu" for t in itertools.chain(module.parameters(), module.buffers())
-        ):
-            # Pickle CPU tensors, so that a model fitted on a GPU loads anywhere.
-            state = dict(state, module_=copy.deepcopy(module).cpu())
-        return state
+        if isinstance(state.get("module_"), torch.nn.Module):
+            state = dict(state, module_=network_state(state["module_"]))
+        return device_to_state(state)
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        if "module_" in state:
-            self.device_ = loadable_device(state["device_"])
+        if "device_" in state:
+            self.device_ = loadable_device(torch.device(state["device_"]))
+        network = state.get("module_")
+        if isinstance(network, dict):
+            with torch_defaults():
+                self.module_ = restore_network(
+                    lambda: self._build_module(self.n_features_in_), network, self.device_,
+                )
+        elif network is not None:  # a pickle of an earlier version holds the module itself
             self.module_.to(self.device_)

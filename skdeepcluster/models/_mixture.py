@@ -11,7 +11,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import draw_seed, loadable_device, resolve_device, restored_on_failure
+from ..base import (
+    device_to_state, draw_seed, loadable_device, resolve_device, restored_on_failure,
+)
 from ..functional import (
     COVARIANCE_TYPES,
     IllDefinedCovarianceError,
@@ -111,7 +113,7 @@ class CodeMixtureMixin:
         mixture = TorchGaussianMixture(
             self.n_clusters, covariance_type=self.covariance_type, tol=self.tol,
             reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
-            random_state=_sub_seed(rng), device=self.device_,
+            random_state=_sub_seed(rng), device=str(self.device_),
         )
         mixture.fit(code)
         self.mixture_ = mixture
@@ -574,7 +576,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             self.weights_, self.means_, self.covariances_, self.covariance_type, n_samples, rng
         )
 
+    def __getstate__(self):
+        return device_to_state(super().__getstate__())
+
     def __setstate__(self, state):
         super().__setstate__(state)
         if "device_" in state:
-            self.device_ = loadable_device(state["device_"])
+            self.device_ = loadable_device(torch.device(state["device_"]))

@@ -358,7 +358,7 @@ class DVAE(VaDE):
         return TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", weights_init=weights.numpy(),
             means_init=means.numpy(), precisions_init=1.0 / variances.numpy(),
-            device=self.device_,
+            device=str(self.device_),
         ).fit(code)
 
     def _training_callbacks(self):

@@ -1,6 +1,7 @@
 """Local seeding: a fit's random draws never touch, nor depend on, torch's global generators."""
 
 import contextlib
+import inspect
 import threading
 
 import torch
@@ -11,14 +12,19 @@ from torch.overrides import TorchFunctionMode
 _GLOBAL_RNG_LOCK = threading.RLock()
 
 #: The random initialisers of ``torch.nn`` and the in-place random fills they call: each
-#: takes a ``generator``, which ``torch.nn``'s layers never pass.
-_RANDOM_FILLS = frozenset({
-    init.uniform_, init.normal_, init.trunc_normal_, init.xavier_uniform_,
-    init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_, init.orthogonal_,
-    init.sparse_, torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.bernoulli_,
+#: takes a ``generator``, which ``torch.nn``'s layers never pass. (An initialiser without
+#: the parameter, in an older torch, draws from the global generator, seeded and forked.)
+_RANDOM_FILLS = frozenset(
+    fill for fill in (
+        init.uniform_, init.normal_, init.trunc_normal_, init.xavier_uniform_,
+        init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_, init.orthogonal_,
+        init.sparse_,
+    ) if "generator" in inspect.signature(fill).parameters
+) | {
+    torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.bernoulli_,
     torch.Tensor.random_, torch.Tensor.exponential_, torch.Tensor.geometric_,
     torch.Tensor.log_normal_, torch.Tensor.cauchy_,
-})
+}
 
 
 class _SeededFills(TorchFunctionMode):
