@@ -124,6 +124,9 @@ def main(argv=None):
     from skdeepcluster.datasets import load_benchmark
 
     torch.set_num_threads(1)
+    # Python's own Ctrl-C handler, even where the shell started this process in the
+    # background (which ignores SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     X, _ = load_benchmark("digits")
     X = X[np.random.RandomState(0).permutation(len(X))[:600]]
     print("| estimator | phases | Ctrl-C: complete, consistent | failure: previous state "

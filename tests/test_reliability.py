@@ -51,6 +51,20 @@ def ctrl_c():
     signal.raise_signal(signal.SIGINT)
 
 
+@pytest.fixture
+def interactive_sigint():
+    """Python's own SIGINT handler, as in an interactive session, for the test.
+
+    A process started in the background by a shell ignores SIGINT (so would the fit, and
+    the simulated Ctrl-C would never arrive).
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def fail():
     raise RuntimeError("a callback failed")
 
@@ -137,7 +151,7 @@ def test_failed_mixture_refit_keeps_the_previous_fit(blobs, monkeypatch):
 
 # ---------------------------------------------------------------- Ctrl-C
 @parametrize
-def test_ctrl_c_in_each_phase_gives_a_complete_model(estimator, blobs):
+def test_ctrl_c_in_each_phase_gives_a_complete_model(estimator, blobs, interactive_sigint):
     X, _ = blobs
     full = clone(estimator).set_params(random_state=0).fit(X)
     for phase in range(n_phases(estimator, X)):
@@ -333,3 +347,22 @@ def test_augmented_fits_in_threads_give_the_sequential_results():
         threaded = list(pool.map(lambda m: clone(m).fit(X).transform(X), models))
     for a, b in zip(sequential, threaded):
         assert_array_equal(a, b)
+
+
+def test_ignored_sigint_stays_ignored(blobs):
+    # a process that ignores Ctrl-C (started in the background, or by choice) keeps doing so
+    from skdeepcluster import AEKMeans
+
+    X, _ = blobs
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        AtPhase.phases = 0
+        model = AEKMeans(3, hidden_dims=(8,), pretrain_epochs=2, random_state=0,
+                         callbacks=[AtPhase(0, ctrl_c)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FitInterruptedWarning)
+            model.fit(X)
+        assert len(model.history_) == 2
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
