@@ -13,9 +13,11 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import (
     _compute_precision_cholesky,
+    _compute_precision_cholesky_from_precisions,
     _estimate_gaussian_parameters,
     _estimate_log_gaussian_prob,
 )
+from sklearn.utils._array_api import get_namespace
 
 from skdeepcluster import TorchGaussianMixture
 from skdeepcluster.functional import (
@@ -196,10 +198,15 @@ def test_pickled_on_cuda_loads_on_cpu(data, monkeypatch):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"means_init": np.zeros((2, 4))}, r"means_init must have shape \(3, 4\)"),
-        ({"weights_init": [0.5, 0.5, 0.5]}, "weights_init must be 3 non-negative numbers"),
-        ({"precisions_init": np.ones((3, 4))}, r"precisions_init must have shape \(3, 4, 4\)"),
-        ({"precisions_init": -np.stack([np.eye(4)] * 3)}, "positive definite"),
+        # scikit-learn's messages
+        ({"means_init": np.zeros((2, 4))},
+         r"'means' should have the shape of \(3, 4\), but got \(2, 4\)"),
+        ({"weights_init": [0.5, 0.5, 0.5]}, r"'weights' should be normalized"),
+        ({"weights_init": [1.5, -0.5, 0.0]}, r"'weights' should be in the range \[0, 1\]"),
+        ({"precisions_init": np.ones((3, 4))},
+         r"'full precision' should have the shape of \(3, 4, 4\)"),
+        ({"precisions_init": -np.stack([np.eye(4)] * 3)},
+         "'full precision' should be symmetric, positive-definite"),
     ],
 )
 def test_bad_initial_parameters(data, params, match):
@@ -210,7 +217,8 @@ def test_bad_initial_parameters(data, params, match):
 
 def test_too_few_samples_and_collapse(data):
     X, _ = data
-    with pytest.raises(ValueError, match="n_components=5 must be <= the number of samples"):
+    with pytest.raises(ValueError, match="Expected n_samples >= n_components but got "
+                       "n_components = 5, n_samples = 4"):
         TorchGaussianMixture(5, device="cpu").fit(X[:4])
     duplicated = np.repeat(X[:2], 10, axis=0)
     with pytest.raises(ValueError, match="reg_covar"):
@@ -219,15 +227,20 @@ def test_too_few_samples_and_collapse(data):
 
 def test_not_converged_warns(data):
     X, _ = data
-    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+    with pytest.warns(ConvergenceWarning, match="Best performing initialization did not"):
         TorchGaussianMixture(3, max_iter=1, tol=0.0, random_state=0, device="cpu").fit(X)
 
 
 def test_verbose_prints(data, capsys):
     X, _ = data
-    TorchGaussianMixture(3, verbose=2, random_state=0, device="cpu").fit(X)
+    TorchGaussianMixture(3, verbose=2, verbose_interval=1, random_state=0,
+                         device="cpu").fit(X)
     out = capsys.readouterr().out
-    assert "Initialisation 0" in out and "iteration 1" in out
+    assert "Initialization 0" in out and "Iteration 1: log-likelihood" in out
+    TorchGaussianMixture(3, verbose=1, verbose_interval=2, random_state=0,
+                         device="cpu").fit(X)
+    out = capsys.readouterr().out
+    assert "Iteration 2\n" in out and "Iteration 1\n" not in out
 
 
 @pytest.mark.gpu
@@ -239,3 +252,48 @@ def test_cuda_matches_cpu(data):
     gpu = TorchGaussianMixture(3, device="cuda", tol=1e-10, **start).fit(X)
     assert_allclose(gpu.means_, cpu.means_, rtol=1e-8)
     assert_array_equal(gpu.predict(X), cpu.predict(X))
+
+
+@parametrize_types
+def test_given_start_is_used_as_given_with_upper_factors(data, covariance_type):
+    # max_iter=0: the fitted parameters are the start; the precisions' Cholesky factors are
+    # those scikit-learn stores (upper triangular for full/tied), and nothing is estimated
+    X, _ = data
+    start = _start(X, covariance_type)
+    params = dict(covariance_type=covariance_type, max_iter=0, **start)
+    ours = TorchGaussianMixture(3, device="cpu", **params).fit(X)
+    theirs = _compute_precision_cholesky_from_precisions(
+        start["precisions_init"], covariance_type, xp=get_namespace(X)[0],
+    )
+    assert_array_equal(ours.weights_, start["weights_init"])
+    assert_array_equal(ours.means_, start["means_init"])
+    assert_allclose(ours.precisions_cholesky_, theirs, rtol=1e-12, atol=1e-15)
+    assert_allclose(ours.precisions_, start["precisions_init"], rtol=1e-12)
+    if covariance_type in ("full", "tied"):
+        factor = ours.precisions_cholesky_
+        assert_array_equal(factor, np.triu(factor))
+
+
+@parametrize_types
+def test_warm_start_follows_sklearn(data, covariance_type):
+    # one EM iteration per fit, from the previous fit's parameters
+    X, _ = data
+    start = _start(X, covariance_type)
+    params = dict(covariance_type=covariance_type, max_iter=1, warm_start=True, **start)
+    theirs = GaussianMixture(3, **params)
+    ours = TorchGaussianMixture(3, device="cpu", **params)
+    with pytest.warns(ConvergenceWarning):
+        for _ in range(5):
+            theirs.fit(X)
+            ours.fit(X)
+            assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-10)
+    assert_allclose(ours.means_, theirs.means_, rtol=1e-8)
+    assert ours.n_iter_ == theirs.n_iter_ == 1
+
+
+def test_weights_sum_to_one_exactly():
+    # one component on three samples: scikit-learn renormalises, so sample() works
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    model = TorchGaussianMixture(1, device="cpu", random_state=0).fit(X)
+    assert model.weights_.sum() == 1.0
+    assert model.sample(5)[0].shape == (5, 2)

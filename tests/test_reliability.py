@@ -138,7 +138,7 @@ def test_failed_mixture_refit_keeps_the_previous_fit(blobs, monkeypatch):
     attributes = dict(vars(model))
     labels = model.predict(X)
 
-    def interrupted_em(self, X, rng):
+    def interrupted_em(self, *args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(TorchGaussianMixture, "_em", interrupted_em)

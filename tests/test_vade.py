@@ -184,7 +184,7 @@ def test_sample(unit_blobs3):
     assert samples.shape == (30, X.shape[1]) and components.shape == (30,)
     assert samples.min() >= 0 and samples.max() <= 1  # Bernoulli means
     assert_array_equal(model.sample(30)[0], samples)  # seeded by random_state
-    with pytest.raises(ValueError, match="n_samples=0 must be a positive integer"):
+    with pytest.raises(ValueError, match="Invalid value for 'n_samples': 0"):
         model.sample(0)
 
 

@@ -30,10 +30,11 @@ from ..functional import (
 #: collapsing component is fragile in single precision.
 _DTYPE = torch.float64
 
-_COLLAPSED = (
-    "Fitting the mixture failed: a component's covariance is not positive definite "
-    "(a component collapsed onto too few or identical samples). Increase reg_covar "
-    "(it is {reg_covar}), lower n_components, or scale the data."
+_COLLAPSED = (  # scikit-learn's message, which its tests match
+    "Fitting the mixture model failed because some components have ill-defined empirical "
+    "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
+    "the number of components, increase reg_covar, or scale the input data. "
+    "(reg_covar={reg_covar})"
 )
 
 
@@ -44,7 +45,10 @@ def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng)
     NumPy ``RandomState``.
     """
     if not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"n_samples={n_samples!r} must be a positive integer")
+        raise ValueError(  # scikit-learn's message
+            f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at least "
+            "one sample."
+        )
     counts = rng.multinomial(n_samples, weights)
     parts = []
     for k, (mean, count) in enumerate(zip(means, counts)):
@@ -58,6 +62,14 @@ def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng)
 
 def _sub_seed(rng):
     return int(rng.randint(np.iinfo(np.int32).max))
+
+
+def _check_shape(param, shape, name):
+    if tuple(param.shape) != shape:
+        raise ValueError(
+            f"The parameter '{name}' should have the shape of {shape}, but got "
+            f"{tuple(param.shape)}"
+        )
 
 
 #: Peak memory of an EM fit with full or tied covariances, in float64 matrices of
@@ -157,9 +169,9 @@ class CodeMixtureMixin:
 class TorchGaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture fitted by expectation-maximisation in torch, on the CPU or a GPU.
 
-    A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (its parameters but
-    ``warm_start`` and ``verbose_interval``; the same attributes, methods and
-    parameterisation of the covariances) that adds a ``device``, so that EM runs where the
+    A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (its parameters, messages,
+    attributes, methods and parameterisation of the covariances) that adds a ``device``,
+    so that EM runs where the
     data already are, e.g. on the GPU that trained an encoder. Computation is in float64;
     from the same start it follows scikit-learn's iterates to rounding error. Speed against
     scikit-learn is measured in ``benchmarks/gmm_speed.py``. The models fitting a mixture on
@@ -192,10 +204,16 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and :meth:`sample`; the global random states are left as
         they were.
+    warm_start : bool, default=False
+        A fit of a fitted model runs EM once more from its parameters (``n_init`` is then
+        ignored), as in ``GaussianMixture``.
     device : str or torch.device, default="auto"
         ``"auto"`` is CUDA when available, else the CPU. The device used is ``device_``.
     verbose : int, default=0
-        1 prints a line per initialisation, 2 also one per EM iteration.
+        1 prints a line per initialisation and every ``verbose_interval`` iterations, 2
+        also the log-likelihood there.
+    verbose_interval : int, default=10
+        EM iterations between two progress lines.
 
     Attributes
     ----------
@@ -248,14 +266,17 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         "means_init": ["array-like", None],
         "precisions_init": ["array-like", None],
         "random_state": ["random_state"],
+        "warm_start": ["boolean"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
+        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
         self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
         max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
-        precisions_init=None, random_state=None, device="auto", verbose=0,
+        precisions_init=None, random_state=None, warm_start=False, device="auto", verbose=0,
+        verbose_interval=10,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -268,8 +289,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         self.means_init = means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
+        self.warm_start = warm_start
         self.device = device
         self.verbose = verbose
+        self.verbose_interval = verbose_interval
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None):
@@ -311,8 +334,8 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if len(X) < self.n_components:
             raise ValueError(
-                f"n_components={self.n_components} must be <= the number of samples, "
-                f"but got n_samples={len(X)}"
+                "Expected n_samples >= n_components "
+                f"but got n_components = {self.n_components}, n_samples = {len(X)}"
             )
         self.device_ = resolve_device(self.device)
         _check_covariance_memory(
@@ -320,25 +343,32 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         )
         X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
         rng = np.random.RandomState(draw_seed(self.random_state))
+        # warm start: one run of EM from the fitted parameters, as scikit-learn does
+        warm = self.warm_start and hasattr(self, "converged_")
         best, best_bound = None, -np.inf
-        for init in range(self.n_init):
+        for init in range(1 if warm else self.n_init):
+            if self.verbose:
+                print(f"Initialization {init}")
             try:
-                params, bounds, converged = self._em(X_t, rng)
+                params, bounds, converged = self._em(
+                    X_t, rng, self._fitted_parameters(X_t) if warm else None,
+                    self.lower_bound_ if warm else -np.inf,
+                )
             except IllDefinedCovarianceError:
                 raise ValueError(_COLLAPSED.format(reg_covar=self.reg_covar)) from None
             bound = bounds[-1] if bounds else -np.inf
             if self.verbose:
                 state = "converged" if converged else "did not converge"
-                print(f"Initialisation {init}: {state} after {len(bounds)} iterations, "
+                print(f"Initialization {state} after {len(bounds)} iterations, "
                       f"log-likelihood {bound:.6g}")
             if best is None or bound > best_bound:
                 best, best_bound = (params, bounds, converged), bound
         params, bounds, converged = best
         if not converged and self.max_iter > 0:
             warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations for the best of "
-                f"n_init={self.n_init} initialisations; increase max_iter or tol, or check "
-                "the data.", ConvergenceWarning, stacklevel=2,
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning, stacklevel=2,
             )
         self._set_parameters(*params)
         self.converged_ = converged
@@ -349,10 +379,15 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         log_resp = e_step(X_t, weights, means, precisions_chol, self.covariance_type)[1]
         return log_resp.argmax(dim=1).cpu().numpy()
 
-    def _em(self, X, rng):
-        """One initialisation and its EM iterations; returns params, bounds, converged."""
-        weights, means, covariances, precisions_chol = self._initial_parameters(X, rng)
-        bounds, converged, previous = [], False, -np.inf
+    def _em(self, X, rng, start=None, previous=-np.inf):
+        """EM from ``start`` (else a new initialisation); returns params, bounds, converged.
+
+        ``previous`` is the log-likelihood the first iteration's gain is measured from.
+        """
+        if start is None:
+            start = self._initial_parameters(X, rng)
+        weights, means, covariances, precisions_chol = start
+        bounds, converged = [], False
         for iteration in range(self.max_iter):
             log_prob_norm, log_resp = e_step(
                 X, weights, means, precisions_chol, self.covariance_type
@@ -360,16 +395,25 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             weights, means, covariances = m_step(
                 X, log_resp.exp(), self.covariance_type, self.reg_covar
             )
+            weights = weights / weights.sum()  # exactly normalised, as scikit-learn's
             precisions_chol = precision_cholesky(covariances, self.covariance_type)
             bound = float(log_prob_norm.mean())
             bounds.append(bound)
-            if self.verbose >= 2:
-                print(f"  iteration {iteration + 1}: log-likelihood {bound:.6g}")
+            if self.verbose and (iteration + 1) % self.verbose_interval == 0:
+                detail = f": log-likelihood {bound:.6g}" if self.verbose >= 2 else ""
+                print(f"  Iteration {iteration + 1}{detail}")
             if abs(bound - previous) < self.tol:
                 converged = True
                 break
             previous = bound
         return (weights, means, covariances, precisions_chol), bounds, converged
+
+    def _fitted_parameters(self, X):
+        """The fitted parameters as tensors on ``X``'s device (a warm start)."""
+        return [
+            torch.as_tensor(a, dtype=_DTYPE, device=X.device)
+            for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+        ]
 
     def _initial_responsibilities(self, X, rng):
         n_samples, k = len(X), self.n_components
@@ -406,38 +450,46 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
             )
         precisions = as_tensor(self.precisions_init)
+        name = f"'{self.covariance_type} precision'"
         if self.covariance_type in ("full", "tied"):
-            # Any factor U with U U^T = P serves the E-step; the Cholesky factor of P is one.
-            factor, info = torch.linalg.cholesky_ex(precisions)
-            if bool((info != 0).any()):
-                raise ValueError("precisions_init must be positive definite")
-            return weights, means, torch.linalg.inv(precisions), factor
+            # The upper triangular U with U U^T = P, as the fit stores it: the Cholesky
+            # factor of P with its rows and columns reversed, reversed back.
+            flip = (-2, -1)
+            factor, info = torch.linalg.cholesky_ex(precisions.flip(flip))
+            symmetric = torch.allclose(precisions, precisions.transpose(-1, -2))
+            if not symmetric or bool((info != 0).any()):
+                raise ValueError(f"{name} should be symmetric, positive-definite")
+            return weights, means, torch.linalg.inv(precisions), factor.flip(flip)
         if bool((precisions <= 0).any()):
-            raise ValueError("precisions_init must be positive")
+            raise ValueError(f"{name} should be positive")
         return weights, means, 1.0 / precisions, precisions.sqrt()
 
     def _check_initial(self, weights, means):
+        # scikit-learn's checks and messages (its tests match on them)
         k, d = self.n_components, self.n_features_in_
-        sums_to_one = abs(float(weights.sum()) - 1) <= 1e-6
-        if weights.shape != (k,) or bool((weights < 0).any()) or not sums_to_one:
-            raise ValueError(
-                f"weights_init must be {k} non-negative numbers summing to 1, got "
-                f"{self.weights_init!r}"
-            )
-        if means.shape != (k, d):
-            raise ValueError(
-                f"means_init must have shape ({k}, {d}), got {tuple(means.shape)}"
-            )
+        if self.weights_init is not None:
+            self._check_weights(weights, k)
+        _check_shape(means, (k, d), "means")
         if self.precisions_init is not None:
             expected = {
                 "full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,),
             }[self.covariance_type]
-            shape = np.shape(self.precisions_init)
-            if shape != expected:
-                raise ValueError(
-                    f"precisions_init must have shape {expected} for "
-                    f"covariance_type={self.covariance_type!r}, got {shape}"
-                )
+            _check_shape(np.asarray(self.precisions_init), expected,
+                         f"{self.covariance_type} precision")
+
+    @staticmethod
+    def _check_weights(weights, k):
+        _check_shape(weights, (k,), "weights")
+        if bool((weights < 0).any()) or bool((weights > 1).any()):
+            raise ValueError(
+                "The parameter 'weights' should be in the range [0, 1], but got max value "
+                f"{float(weights.min()):.5f}, min value {float(weights.max()):.5f}"
+            )
+        if not np.allclose(abs(1.0 - float(weights.sum())), 0.0):
+            raise ValueError(
+                "The parameter 'weights' should be normalized, but got sum(weights) = "
+                f"{float(weights.sum()):.5f}"
+            )
 
     def _set_parameters(self, weights, means, covariances, precisions_chol):
         def to_numpy(t):

@@ -355,6 +355,8 @@ class DVAE(VaDE):
         weights, means, variances = m_step(torch.as_tensor(code), one_hot, "diag", 1e-6)
         # kept for _fine_tune, which trains the classifier on them (no second encoding pass)
         self._pseudo_labelled = torch.as_tensor(code, dtype=torch.float32), labels
+        # exactly normalised: m_step's weights carry a 10-eps pad per component
+        weights = weights / weights.sum()
         return TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", weights_init=weights.numpy(),
             means_init=means.numpy(), precisions_init=1.0 / variances.numpy(),
