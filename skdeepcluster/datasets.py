@@ -1,5 +1,6 @@
 """Benchmark loaders (checksummed local ``.npz`` files) and synthetic generators."""
 
+import gzip
 import hashlib
 import os
 from pathlib import Path
@@ -10,6 +11,8 @@ from sklearn.utils import Bunch, check_random_state
 
 __all__ = [
     "BENCHMARKS",
+    "SOURCES",
+    "build_benchmark",
     "get_data_home",
     "load_benchmark",
     "make_multiview",
@@ -27,6 +30,29 @@ BENCHMARKS = {
     "mnist_usps": (
         "mnist_usps.npz", "0499adb67dcbd368f4dd9f937edaecca4dacd7135853d3e784ab19e76b9f31cc",
     ),
+}
+
+#: sha256 of the arrays of each benchmark (``X`` bytes, then ``y`` as int64 bytes): a file
+#: rebuilt from the public release by :func:`build_benchmark` holds these arrays, though
+#: its compressed bytes may differ from the distributed file's.
+_CONTENT_SHA256 = {
+    "mnist": "b3fe36794a3a345d09632e9d79f122d61ca91a07e5a22f8536973655bacf2a78",
+    "fashion_mnist": "75979490032625d6583ff7101de6f9243d07d0a8d33d3c9b3b7e79b4c59382af",
+    "usps": "b19b3af1bc2d395f21b12451f7e72db536e682904bbd6d2a4f9848d1c6ded7b3",
+    "mnist_usps": "bebd5aca1865d67ddeab3885c3c3a36cc7d25b388d34f08a1538a398c30c8972",
+}
+
+#: Where each benchmark's public release is, what :func:`build_benchmark` reads from it.
+SOURCES = {
+    "mnist": "the four IDX files of Y. LeCun's MNIST page (train-images-idx3-ubyte, "
+             "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, "
+             "gzipped or not) in one folder",
+    "fashion_mnist": "the four IDX files of github.com/zalandoresearch/fashion-mnist "
+                     "(data/fashion/, same names as MNIST's) in one folder",
+    "usps": "usps.h5, the common Kaggle layout of USPS (groups train and test, each with "
+            "data, 256 grey levels in [0, 1], and target); reading it needs h5py",
+    "mnist_usps": "MNIST_USPS.mat, the two-view set of multi-view clustering papers "
+                  "(variables X1, X2: 5000 x 784 in [0, 1], Y: labels)",
 }
 
 _FILE_FORMAT = (
@@ -59,16 +85,127 @@ def _read_npz(name, data_home):
         raise FileNotFoundError(
             f"benchmark {name!r} needs the file {file_name} in {folder}, which does not exist. "
             f"Place {file_name} ({_FILE_FORMAT}; sha256 {checksum}) in that folder, or pass "
-            "data_home= (or set SKDEEPCLUSTER_DATA) to the folder that holds it."
+            "data_home= (or set SKDEEPCLUSTER_DATA) to the folder that holds it. To build it "
+            f"from the public release ({SOURCES[name]}), use "
+            f"skdeepcluster.datasets.build_benchmark({name!r}, source)."
         )
     found = _sha256(path)
-    if found != checksum:
-        raise ValueError(
-            f"{path} has sha256 {found}, expected {checksum}: the file is corrupt or not the "
-            f"{name!r} benchmark; replace it"
-        )
     with np.load(path) as archive:
-        return archive["X"], archive["y"].astype(np.int64)
+        X, y = archive["X"], archive["y"].astype(np.int64)
+    if found != checksum and _content_sha256(X, y) != _CONTENT_SHA256[name]:
+        raise ValueError(
+            f"{path} has sha256 {found}, expected {checksum} (or the arrays of a file built "
+            f"by build_benchmark): the file is corrupt or not the {name!r} benchmark; "
+            "replace it"
+        )
+    return X, y
+
+
+def _content_sha256(X, y):
+    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+    digest.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def _read_idx(path):
+    """An IDX file (MNIST's format; gzipped when its name ends in .gz) as an array."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    zero, dtype_code, n_dims = data[0] * 256 + data[1], data[2], data[3]
+    if zero != 0 or dtype_code != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * n_dims).reshape(shape)
+
+
+def _find(folder, stem):
+    for candidate in (folder / stem, folder / (stem + ".gz")):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{folder} holds neither {stem} nor {stem}.gz")
+
+
+def _from_idx(folder):
+    folder = Path(folder)
+    parts = [
+        (_read_idx(_find(folder, f"{split}-images-idx3-ubyte")),
+         _read_idx(_find(folder, f"{split}-labels-idx1-ubyte")))
+        for split in ("train", "t10k")
+    ]
+    return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+def _from_usps_h5(path):
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("building usps from usps.h5 needs h5py: pip install h5py") from None
+    with h5py.File(path, "r") as f:
+        parts = [(f[split]["data"][:], f[split]["target"][:]) for split in ("train", "test")]
+    X = np.concatenate([X for X, _ in parts])
+    images = np.round(255 * X.reshape(len(X), 16, 16)).astype(np.uint8)
+    return images, np.concatenate([y for _, y in parts])
+
+
+def _from_mnist_usps_mat(path):
+    from scipy.io import loadmat
+
+    mat = loadmat(path)
+    # MATLAB stores the 28 x 28 images column-major: each row is a transposed image
+    views = [np.round(mat[key] * scale).astype(np.uint8).reshape(-1, 28, 28).transpose(0, 2, 1)
+             for key, scale in (("X1", 256), ("X2", 255))]
+    return np.stack(views, axis=1), np.asarray(mat["Y"]).ravel()
+
+
+_BUILDERS = {
+    "mnist": _from_idx, "fashion_mnist": _from_idx, "usps": _from_usps_h5,
+    "mnist_usps": _from_mnist_usps_mat,
+}
+
+
+def build_benchmark(name, source, data_home=None):
+    """Build a benchmark's ``.npz`` file from its public release, for :func:`load_benchmark`.
+
+    Nothing is downloaded: ``source`` is what you obtained from the public release (see
+    :data:`SOURCES`). The arrays are checked against the ones this package's results were
+    measured on before the file is written.
+
+    Parameters
+    ----------
+    name : {"mnist", "fashion_mnist", "usps", "mnist_usps"}
+    source : str or path-like
+        A folder of the four IDX files (MNIST, Fashion-MNIST), ``usps.h5`` (USPS) or
+        ``MNIST_USPS.mat`` (MNIST-USPS).
+    data_home : str or path-like, default=None
+        Where to write ``<name>.npz``; see :func:`get_data_home`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        ``source`` does not hold the release's arrays (nothing is written).
+    """
+    if name not in _BUILDERS:
+        raise ValueError(f"name={name!r} cannot be built; choose one of {sorted(_BUILDERS)}")
+    X, y = _BUILDERS[name](source)
+    X, y = np.ascontiguousarray(X, dtype=np.uint8), np.asarray(y, dtype=np.int64)
+    found = _content_sha256(X, y)
+    if found != _CONTENT_SHA256[name]:
+        raise ValueError(
+            f"{source} gives arrays X {X.shape}, y {y.shape} whose sha256 is {found}, not "
+            f"those of the {name!r} benchmark ({_CONTENT_SHA256[name]}): it is not "
+            f"{SOURCES[name]}"
+        )
+    folder = get_data_home(data_home)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / BENCHMARKS[name][0]
+    np.savez_compressed(path, X=X, y=y)
+    return path
 
 
 def load_benchmark(name, data_home=None, return_X_y=True, *, flatten=True):

@@ -4,9 +4,11 @@ import hashlib
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from skdeepcluster import datasets
 from skdeepcluster.datasets import (
+    build_benchmark,
     load_benchmark,
     make_multiview,
     make_pinwheel,
@@ -57,6 +59,86 @@ def test_checksum_mismatch(fake_benchmark, monkeypatch):
     monkeypatch.setitem(datasets.BENCHMARKS, "mnist_usps", ("mnist_usps.npz", "0" * 64))
     with pytest.raises(ValueError, match="sha256"):
         load_benchmark("mnist_usps", data_home=fake_benchmark)
+
+
+def _write_idx(path, array):
+    import gzip
+    import struct
+
+    header = struct.pack(">BBBB", 0, 0, 8, array.ndim)
+    header += b"".join(struct.pack(">I", n) for n in array.shape)
+    with (gzip.open if path.suffix == ".gz" else open)(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def _expect(monkeypatch, name, X, y):
+    """Register the arrays ``X``, ``y`` as the content of benchmark ``name``."""
+    digest = datasets._content_sha256(X, np.asarray(y, dtype=np.int64))
+    monkeypatch.setitem(datasets._CONTENT_SHA256, name, digest)
+
+
+@pytest.mark.parametrize("gz", [".gz", ""])
+def test_build_from_idx_files(tmp_path, monkeypatch, gz):
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (7, 28, 28), dtype=np.uint8)
+    y = np.arange(7, dtype=np.uint8) % 10
+    source = tmp_path / "release"
+    source.mkdir()
+    for split, rows in (("train", slice(0, 5)), ("t10k", slice(5, None))):
+        _write_idx(source / f"{split}-images-idx3-ubyte{gz}", X[rows])
+        _write_idx(source / f"{split}-labels-idx1-ubyte{gz}", y[rows])
+    _expect(monkeypatch, "fashion_mnist", X, y)
+    path = build_benchmark("fashion_mnist", source, data_home=tmp_path / "data")
+    assert path.name == "fashion_mnist.npz"
+    # its bytes are not the distributed file's, its arrays are: it loads
+    X_loaded, y_loaded = load_benchmark("fashion_mnist", data_home=tmp_path / "data")
+    assert_array_equal(X_loaded, X.reshape(7, -1) / np.float32(255))
+    assert_array_equal(y_loaded, y)
+
+
+def test_build_refuses_other_data_and_writes_nothing(tmp_path):
+    source = tmp_path / "release"
+    source.mkdir()
+    for split in ("train", "t10k"):
+        _write_idx(source / f"{split}-images-idx3-ubyte", np.zeros((2, 28, 28), np.uint8))
+        _write_idx(source / f"{split}-labels-idx1-ubyte", np.zeros(2, np.uint8))
+    with pytest.raises(ValueError, match="not those of the 'mnist' benchmark"):
+        build_benchmark("mnist", source, data_home=tmp_path / "data")
+    assert not (tmp_path / "data" / "mnist.npz").exists()
+    with pytest.raises(FileNotFoundError, match="neither train-images-idx3-ubyte nor"):
+        build_benchmark("mnist", tmp_path, data_home=tmp_path / "data")
+
+
+def test_build_two_views_from_mat(tmp_path, monkeypatch):
+    from scipy.io import savemat
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (4, 2, 28, 28), dtype=np.uint8)
+    y = np.array([0, 1, 2, 1])
+    # MATLAB's column-major rows, scaled as the public file is
+    columns = [X[:, v].transpose(0, 2, 1).reshape(4, -1) for v in (0, 1)]
+    savemat(tmp_path / "MNIST_USPS.mat",
+            {"X1": columns[0] / 256.0, "X2": columns[1] / 255.0, "Y": y[None, :]})
+    _expect(monkeypatch, "mnist_usps", X, y)
+    build_benchmark("mnist_usps", tmp_path / "MNIST_USPS.mat", data_home=tmp_path)
+    images, labels = load_benchmark("mnist_usps", data_home=tmp_path, flatten=False)
+    assert_array_equal(images, X / np.float32(255))
+    assert_array_equal(labels, y)
+
+
+def test_build_usps_from_h5(tmp_path, monkeypatch):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (5, 16, 16), dtype=np.uint8)
+    y = np.array([3, 1, 4, 1, 5])
+    with h5py.File(tmp_path / "usps.h5", "w") as f:
+        for split, rows in (("train", slice(0, 3)), ("test", slice(3, None))):
+            group = f.create_group(split)
+            group["data"] = X[rows].reshape(-1, 256) / 255.0
+            group["target"] = y[rows].astype(np.int32)
+    _expect(monkeypatch, "usps", X, y)
+    build_benchmark("usps", tmp_path / "usps.h5", data_home=tmp_path)
+    assert_array_equal(load_benchmark("usps", data_home=tmp_path)[1], y)
 
 
 def test_unknown_name():
