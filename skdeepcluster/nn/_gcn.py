@@ -70,28 +70,6 @@ class GCNFusion(nn.Module):
         self.train_X = X
         self.adjacency = adjacency
 
-    def __getstate__(self):
-        # torch rebuilds an unpickled sparse tensor with a factory call that names no
-        # device: under a caller's ``torch.set_default_device("meta")`` the graph would load
-        # without data. Its dense parts load on the device they were saved from.
-        state = self.__dict__.copy()
-        adjacency = state["_buffers"].get("adjacency")
-        if adjacency is not None and adjacency.is_sparse:
-            adjacency = adjacency.coalesce()
-            state["_buffers"] = {**state["_buffers"], "adjacency": None}
-            state["_adjacency_parts"] = (adjacency.indices(), adjacency.values(), adjacency.shape)
-        return state
-
-    def __setstate__(self, state):
-        parts = state.pop("_adjacency_parts", None)
-        super().__setstate__(state)
-        if parts is not None:
-            indices, values, shape = parts
-            self.adjacency = torch.sparse_coo_tensor(
-                indices, values, shape, device=values.device, is_coalesced=True,
-                check_invariants=True,
-            )
-
     def _raw_encoder_outputs(self, x):
         outputs = []
         for layer in self.autoencoder.encoder_layers:
