@@ -26,7 +26,7 @@ def network_state(module):
         that do not require gradients; ``attributes``: submodule name -> its attributes of
         plain types (bool, int, float, str, None) and tuples of them.
     """
-    tensors, sparse, frozen = {}, {}, []
+    tensors, sparse = {}, {}
     for name, tensor in module.state_dict().items():
         if tensor.is_sparse:
             tensor = tensor.coalesce()
