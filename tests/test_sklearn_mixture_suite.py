@@ -14,8 +14,7 @@ the class read the same). Not run here:
   ``test_gaussian_mixture_raises_where_array_api_not_implemented``: scikit-learn's array
   API dispatch (they skip unless ``SCIPY_ARRAY_API`` is set). TorchGaussianMixture takes
   NumPy input and runs on its own ``device``.
-- float32 data: scikit-learn runs those variants with ``SKLEARN_RUN_FLOAT32_TESTS=1``; our
-  fitted attributes are float64 whatever the input (issue 27, open).
+float32 variants run too (scikit-learn runs them with ``SKLEARN_RUN_FLOAT32_TESTS=1``).
 """
 
 import numpy as np
@@ -60,8 +59,8 @@ def global_random_seed():
     return 42
 
 
-@pytest.fixture(params=[np.float64])
-def global_dtype(request):
+@pytest.fixture(params=[np.float32, np.float64])
+def global_dtype(request):  # both, always
     return request.param
 
 

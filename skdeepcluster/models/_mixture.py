@@ -370,13 +370,14 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 "parameters, or increase max_iter, tol, or check for degenerate data.",
                 ConvergenceWarning, stacklevel=2,
             )
-        self._set_parameters(*params)
+        # computed in float64, returned in the input's dtype, as scikit-learn's
+        self._set_parameters(*params, dtype=X.dtype)
         self.converged_ = converged
         self.n_iter_ = len(bounds)
         self.lower_bounds_ = list(bounds)
         self.lower_bound_ = best_bound
-        weights, means, _, precisions_chol = params
-        log_resp = e_step(X_t, weights, means, precisions_chol, self.covariance_type)[1]
+        # the final E-step from the stored parameters, so that predict gives these labels
+        log_resp = e_step(X_t, *self._tensors(), self.covariance_type)[1]
         return log_resp.argmax(dim=1).cpu().numpy()
 
     def _em(self, X, rng, start=None, previous=-np.inf):
@@ -468,7 +469,11 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         # scikit-learn's checks and messages (its tests match on them)
         k, d = self.n_components, self.n_features_in_
         if self.weights_init is not None:
-            self._check_weights(weights, k)
+            # in weights_init's own precision, as scikit-learn checks it
+            given = np.asarray(self.weights_init)
+            if given.dtype not in (np.float32, np.float64):
+                given = given.astype(np.float64)
+            self._check_weights(given, k)
         _check_shape(means, (k, d), "means")
         if self.precisions_init is not None:
             expected = {
@@ -483,17 +488,18 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         if bool((weights < 0).any()) or bool((weights > 1).any()):
             raise ValueError(
                 "The parameter 'weights' should be in the range [0, 1], but got max value "
-                f"{float(weights.min()):.5f}, min value {float(weights.max()):.5f}"
+                f"{weights.min():.5f}, min value {weights.max():.5f}"
             )
-        if not np.allclose(abs(1.0 - float(weights.sum())), 0.0):
+        atol = 1e-6 if weights.dtype == np.float32 else 1e-8  # scikit-learn's tolerances
+        if not np.allclose(np.abs(1.0 - weights.sum()), 0.0, atol=atol):
             raise ValueError(
                 "The parameter 'weights' should be normalized, but got sum(weights) = "
-                f"{float(weights.sum()):.5f}"
+                f"{weights.sum():.5f}"
             )
 
-    def _set_parameters(self, weights, means, covariances, precisions_chol):
+    def _set_parameters(self, weights, means, covariances, precisions_chol, dtype=np.float64):
         def to_numpy(t):
-            return t.detach().cpu().numpy()
+            return t.detach().cpu().numpy().astype(dtype, copy=False)
 
         self.weights_ = to_numpy(weights)
         self.means_ = to_numpy(means)
@@ -546,8 +552,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_components)
+            In the dtype of ``X`` (float32 or float64); computed in float64.
         """
-        return np.exp(self._log_resp(self._validate(X)))
+        X = self._validate(X)
+        return np.exp(self._log_resp(X)).astype(X.dtype, copy=False)
 
     def score_samples(self, X):
         """Log-likelihood of each sample under the mixture.
@@ -559,8 +567,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,)
+            In the dtype of ``X`` (float32 or float64); computed in float64.
         """
-        return self._e_step(self._validate(X))[0].cpu().numpy()
+        X = self._validate(X)
+        return self._e_step(X)[0].cpu().numpy().astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
         """Mean per-sample log-likelihood of ``X``.
