@@ -171,13 +171,14 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
 
     A drop-in replacement for ``sklearn.mixture.GaussianMixture`` (its parameters, messages,
     attributes, methods and parameterisation of the covariances) that adds a ``device``,
-    so that EM runs where the
-    data already are, e.g. on the GPU that trained an encoder. Computation is in float64;
-    from the same start it follows scikit-learn's iterates to rounding error. Speed against
-    scikit-learn is measured in ``benchmarks/gmm_speed.py``. The models fitting a mixture on
-    a learned code
-    (:class:`~skdeepcluster.AEGMM`, :class:`~skdeepcluster.DeepFusionGMM`) use it on their
-    training device.
+    so that EM runs where the data already are, e.g. on the GPU that trained an encoder.
+    Computation is in float64, results in the input's dtype; from the same start it follows
+    scikit-learn's iterates to rounding error. Its own k-means start is drawn by its own
+    generator, so for the same ``random_state`` it is not scikit-learn's ``KMeans`` start.
+    scikit-learn's GaussianMixture tests run against it (``tests/test_sklearn_mixture_suite
+    .py``). Speed against scikit-learn is measured in ``benchmarks/gmm_speed.py``. The
+    models fitting a mixture on a learned code (:class:`~skdeepcluster.AEGMM`,
+    :class:`~skdeepcluster.DeepFusionGMM`) use it on their training device.
 
     Parameters
     ----------
