@@ -29,6 +29,12 @@ def torch_objects(value, path="state"):
     return []
 
 
+def fitted(estimator, blobs):
+    """``estimator`` fitted on the blobs with ``random_state=0``, and the data."""
+    X, _ = blobs
+    return clone(estimator).set_params(random_state=0).fit(X), X
+
+
 def assert_same_predictions(loaded, model, X):
     assert_array_equal(loaded.predict(X), model.predict(X))
     assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
@@ -39,15 +45,13 @@ def assert_same_predictions(loaded, model, X):
 
 @parametrize
 def test_fitted_state_is_plain_data(estimator, blobs):
-    X, _ = blobs
-    model = clone(estimator).set_params(random_state=0).fit(X)
+    model, X = fitted(estimator, blobs)
     assert torch_objects(model.__getstate__()) == []
 
 
 @parametrize
 def test_pickle_round_trip_rebuilds_the_network(estimator, blobs):
-    X, _ = blobs
-    model = clone(estimator).set_params(random_state=0).fit(X)
+    model, X = fitted(estimator, blobs)
     loaded = pickle.loads(pickle.dumps(model))
     assert_same_predictions(loaded, model, X)
     # the loaded model refits and gives the fit of a new one
@@ -57,8 +61,7 @@ def test_pickle_round_trip_rebuilds_the_network(estimator, blobs):
 @parametrize
 def test_skops_round_trip(estimator, blobs, tmp_path):
     sio = pytest.importorskip("skops.io")
-    X, _ = blobs
-    model = clone(estimator).set_params(random_state=0).fit(X)
+    model, X = fitted(estimator, blobs)
     path = tmp_path / "model.skops"
     sio.dump(model, path)
     untrusted = sio.get_untrusted_types(file=path)
@@ -79,3 +82,40 @@ def test_network_of_an_earlier_pickle_still_loads(blobs):
     old.__setstate__(state)
     assert_array_equal(old.predict(X), model.predict(X))
     assert np.isfinite(old.transform(X)).all()
+
+
+@parametrize
+def test_mlflow_round_trip(estimator, blobs, tmp_path):
+    # MLflow's sklearn flavour saves with skops by default; the package's classes are the
+    # only types to trust
+    mlflow_sklearn = pytest.importorskip("mlflow.sklearn")
+    from skdeepcluster import SKOPS_TRUSTED_TYPES
+
+    model, X = fitted(estimator, blobs)
+    path = tmp_path / "model"
+    # requirements given, not inferred: inference runs a subprocess per model (tested once,
+    # below)
+    mlflow_sklearn.save_model(model, path, skops_trusted_types=SKOPS_TRUSTED_TYPES,
+                              pip_requirements=["skdeepcluster"])
+    assert "serialization_format: skops" in (path / "MLmodel").read_text()
+    assert_same_predictions(mlflow_sklearn.load_model(str(path)), model, X)
+
+
+def test_mlflow_infers_the_package_as_a_requirement(blobs, tmp_path):
+    mlflow_sklearn = pytest.importorskip("mlflow.sklearn")
+    from skdeepcluster import SKOPS_TRUSTED_TYPES, AEKMeans
+
+    X, _ = blobs
+    model = AEKMeans(3, hidden_dims=(8,), pretrain_epochs=2, random_state=0).fit(X)
+    mlflow_sklearn.save_model(model, tmp_path / "model", skops_trusted_types=SKOPS_TRUSTED_TYPES)
+    assert "skdeepcluster" in (tmp_path / "model" / "requirements.txt").read_text()
+
+
+def test_trusted_types_are_the_estimators(blobs, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    from skdeepcluster import SKOPS_TRUSTED_TYPES
+
+    X, _ = blobs
+    for estimator in ALL:
+        data = sio.dumps(clone(estimator).set_params(random_state=0).fit(X))
+        assert set(sio.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
