@@ -463,8 +463,8 @@ def parse_args(argv=None):
         parser.error(str(error))
     if args.plots and not args.summarize and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plots needs matplotlib: pip install -e \".[benchmark]\"")
-    missing = _missing_files(args.datasets, args.data_dir)
-    if missing and not args.summarize:
+    missing = [] if args.summarize else _missing_files(args.datasets, args.data_dir)
+    if missing:
         parser.error("\n".join(missing))
     return args
 

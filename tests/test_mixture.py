@@ -297,3 +297,17 @@ def test_weights_sum_to_one_exactly():
     model = TorchGaussianMixture(1, device="cpu", random_state=0).fit(X)
     assert model.weights_.sum() == 1.0
     assert model.sample(5)[0].shape == (5, 2)
+
+
+@parametrize_types
+def test_precisions_init_of_the_default_start_gives_the_same_fit(data, covariance_type):
+    # scikit-learn's test_gaussian_mixture_precisions_init_diag, with our own start: the
+    # precisions of the default start, given as precisions_init, give the same EM
+    X, _ = data
+    params = dict(covariance_type=covariance_type, random_state=0, device="cpu")
+    start = TorchGaussianMixture(3, max_iter=0, **params).fit(X)
+    default = TorchGaussianMixture(3, **params).fit(X)
+    given = TorchGaussianMixture(3, precisions_init=start.precisions_, **params).fit(X)
+    assert given.n_iter_ == default.n_iter_
+    assert_allclose(given.lower_bound_, default.lower_bound_, rtol=1e-10)
+    assert_allclose(given.means_, default.means_, rtol=1e-8)

@@ -446,7 +446,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             weights = as_tensor(self.weights_init)
         if self.means_init is not None:
             means = as_tensor(self.means_init)
-        self._check_initial(weights, means)
+        self._check_initial(means)
         if self.precisions_init is None:
             return (
                 weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
@@ -466,7 +466,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             raise ValueError(f"{name} should be positive")
         return weights, means, 1.0 / precisions, precisions.sqrt()
 
-    def _check_initial(self, weights, means):
+    def _check_initial(self, means):
         # scikit-learn's checks and messages (its tests match on them)
         k, d = self.n_components, self.n_features_in_
         if self.weights_init is not None:

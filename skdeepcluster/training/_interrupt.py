@@ -22,28 +22,21 @@ class FitInterruptedWarning(UserWarning):
 
 
 class Interruption:
-    """Shared by the training phases of one fit: whether the user interrupted it, and where.
+    """Shared by the training phases of one fit: whether the user interrupted it.
 
     Attributes
     ----------
     requested : bool
-        A SIGINT arrived while the fit ran.
-    phase : str or None
-        The training phase it stopped, once a phase has seen it.
-    epochs : int or None
-        The complete epochs of that phase.
+        A SIGINT arrived while the fit ran. The phase it reached calls :meth:`stopped`;
+        every later phase sees the flag and does not train.
     """
 
     def __init__(self):
         self.requested = False
-        self.phase = None
-        self.epochs = None
 
-    def stopped(self, phase, epochs, max_epochs):
-        """Record that ``phase`` ended on the user's interrupt after ``epochs`` epochs."""
-        if self.phase is not None:
-            return
-        self.phase, self.epochs = phase, epochs
+    @staticmethod
+    def stopped(phase, epochs, max_epochs):
+        """Warn that ``phase`` ended on the user's interrupt after ``epochs`` epochs."""
         warnings.warn(
             f"Training was interrupted (Ctrl-C) in the {phase!r} phase after {epochs} of "
             f"{max_epochs} epochs. The fit goes on without further training, from the "
