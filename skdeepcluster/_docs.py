@@ -138,9 +138,11 @@ _SHARED = {
         Only for ``dissimilarity="mahalanobis"``: their (pseudo-)inverses.""",
     "code_mixture": """covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
         As in ``GaussianMixture``.
-    n_init : int, default=1
+    n_init : int, default=10
         EM initialisations; the one of highest likelihood lower bound is kept (never
-        chosen with labels).
+        chosen with labels). Ten, where ``GaussianMixture`` has one: EM on a code is cheap
+        beside the training, and on digits one start often ends in a poorer optimum
+        (BENCHMARKS.md, section 18.1).
     reg_covar : float, default=1e-6
         Added to the diagonal of the covariances.
     tol : float, default=1e-3

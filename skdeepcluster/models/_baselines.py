@@ -175,7 +175,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
-        covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
+        covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
     ):

@@ -142,7 +142,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         hidden_dims=None, latent_dim=10, layerwise_epochs=20, pretrain_epochs=100,
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", dropout=0.0,
-        covariance_type="full", n_init=1, reg_covar=1e-6, tol=1e-3, max_iter=100,
+        covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
     ):
