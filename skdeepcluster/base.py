@@ -1,6 +1,8 @@
 """The base of every deep clusterer: validation, device, seeding, the fit template, inference."""
 
 import contextlib
+import logging
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -21,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 from ._persist import network_state, restore_network
 from ._rng import fit_generators
 from .training import (
-    Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, local_torch_seed,
+    Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, evaluating, local_torch_seed,
 )
 
 __all__ = [
@@ -148,6 +150,23 @@ def check_float32_range(X, what="X"):
             )
 
 
+class _InferenceGraph(torch.nn.Module):
+    """A fitted model's inference as one module, for ``torch.onnx.export``: a float32 batch
+    to its label, soft assignments (float32) and code. ``encode`` and ``proba`` are the
+    model's torch functions; ``network`` (the model's ``module_``) makes its weights this
+    module's own."""
+
+    def __init__(self, network, encode, proba):
+        super().__init__()
+        self.network = network
+        self._encode = encode
+        self._proba = proba
+
+    def forward(self, x):
+        proba = self._proba(x)
+        return proba.argmax(dim=1), proba.float(), self._encode(x)
+
+
 class BaseDeepClusterer(
     ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator,
     metaclass=ABCMeta,
@@ -165,7 +184,9 @@ class BaseDeepClusterer(
     The training hooks return their epoch records (see ``train_module``). A model also
     supplies ``_build_module(n_features)`` (the network, ``module_``), ``_encode(x)`` (a
     float32 tensor batch to its code, for :meth:`transform`), ``_n_components()``, and
-    ``_predict_proba(X)`` / ``_score_samples(X)`` on validated arrays.
+    ``_proba_function()`` (a float32 tensor batch to its soft assignments; a model whose
+    assignments are not a function of the row alone overrides ``_predict_proba(X)`` instead)
+    and ``_score_samples(X)`` on validated arrays.
 
     ``fit`` ends with a final assignment pass, so ``fit(X).labels_``, ``fit_predict(X)`` and
     ``fit(X).predict(X)`` agree. Everything torch-side lives in ``module_``, which is what
@@ -212,9 +233,15 @@ class BaseDeepClusterer(
     def _n_components(self):
         """Width of :meth:`transform`."""
 
-    @abstractmethod
+    def _proba_function(self):
+        """The soft assignments as a torch function of a float32 batch on ``device_``, or
+        None where they are not a function of the row alone (the graph models: their
+        posterior depends on the training graph). :meth:`export_onnx` exports it."""
+        return None
+
     def _predict_proba(self, X):
         """Soft assignments of a validated array, shape (n_samples, n_clusters)."""
+        return self._apply(self._proba_function(), X)
 
     @abstractmethod
     def _score_samples(self, X):
@@ -379,6 +406,84 @@ class BaseDeepClusterer(
         float
         """
         return float(self.score_samples(X).mean())
+
+    # ------------------------------------------------------------------ export
+    def export_onnx(self, path, *, opset_version=None):
+        """Save the fitted model's inference as an ONNX graph, for serving without Python.
+
+        The graph takes ``X``, float32 of shape ``(n_samples, n_features_in_)`` with any
+        number of rows, and gives ``label`` (int64, :meth:`predict`), ``probabilities``
+        (float32, :meth:`predict_proba`) and ``code`` (float32, :meth:`transform`). Scale the
+        rows as the training rows were scaled (export the model, not a ``Pipeline``).
+        Needs the ``onnx`` extra (``onnx`` and ``onnxscript``, for ``torch.onnx.export``);
+        run the file with, e.g., ``onnxruntime``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+        opset_version : int or None, default=None
+            ONNX opset; None is the exporter's default.
+
+        Returns
+        -------
+        path : str or path-like
+            ``path``, as given.
+
+        Raises
+        ------
+        TypeError
+            For :class:`SDCN`, and :class:`SDDECC` with ``use_gcn=True``: their
+            predictions depend on the training graph (a new row is linked to its nearest
+            training rows), which is not a fixed function of the row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdeepcluster import AEKMeans
+        >>> X = np.random.RandomState(0).rand(40, 4)
+        >>> model = AEKMeans(2, hidden_dims=(8,), latent_dim=2, pretrain_epochs=2,
+        ...                  random_state=0).fit(X)
+        >>> model.export_onnx("model.onnx")  # doctest: +SKIP
+        'model.onnx'
+        >>> import onnxruntime  # doctest: +SKIP
+        >>> session = onnxruntime.InferenceSession("model.onnx")  # doctest: +SKIP
+        >>> label, proba, code = session.run(None, {"X": X.astype(np.float32)})  # doctest: +SKIP
+        """
+        check_is_fitted(self)
+        proba = self._proba_function()
+        if proba is None:
+            raise TypeError(
+                f"{type(self).__name__} cannot be exported to ONNX: its predictions depend on "
+                "its training graph (a new row is linked to its nearest training rows), not "
+                "on the row alone"
+            )
+        try:
+            import onnx  # noqa: F401
+            import onnxscript  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(
+                "export_onnx needs onnx and onnxscript: pip install 'skdeepcluster[onnx]'"
+            ) from exc
+        graph = _InferenceGraph(self.module_, self._encode, proba)
+        example = torch.zeros(2, self.n_features_in_, dtype=torch.float32, device=self.device_)
+        rows = torch.export.Dim("n_samples")
+        exporter_log = logging.getLogger("torch.onnx")
+        level = exporter_log.level
+        # the exporter's notes (e.g. on torchvision's operators, which no model uses) go
+        exporter_log.setLevel(logging.ERROR)
+        try:
+            with torch_defaults(), evaluating(self.module_), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    graph, (example,), path, input_names=["X"],
+                    output_names=["label", "probabilities", "code"],
+                    dynamic_shapes={"x": {0: rows}}, opset_version=opset_version,
+                    dynamo=True, verbose=False,
+                )
+        finally:
+            exporter_log.setLevel(level)
+        return path
 
     # ------------------------------------------------------------------ tags and pickling
     def __sklearn_tags__(self):

@@ -103,9 +103,9 @@ class AEKMeans(AutoencoderClusterer):
     def _centers(self):
         return torch.as_tensor(self.cluster_centers_, dtype=torch.float32, device=self.device_)
 
-    def _predict_proba(self, X):
+    def _proba_function(self):
         centers = self._centers()
-        return self._apply(lambda x: student_t_assignment(self._encode(x), centers, self._dof), X)
+        return lambda x: student_t_assignment(self._encode(x), centers, self._dof)
 
     def _score_samples(self, X):
         centers = self._centers()

@@ -193,8 +193,8 @@ class _MixtureClusterer:
             self.precisions_ = factors @ np.swapaxes(factors, 1, 2)
             self.covariances_ = np.linalg.pinv(self.precisions_, hermitian=True)
 
-    def _predict_proba(self, X):
-        return self._apply(lambda x: self._mixture(self._encode_for_mixture(x)), X)
+    def _proba_function(self):
+        return lambda x: self._mixture(self._encode_for_mixture(x))
 
     def _score_samples(self, X):
         def negative_loss(x):

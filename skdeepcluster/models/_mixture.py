@@ -136,6 +136,12 @@ class CodeMixtureMixin:
     def _predict_proba(self, X):
         return self.mixture_.predict_proba(self._code64(X))
 
+    def _proba_function(self):
+        # the mixture's posterior of the code, in float64 as the mixture computes it
+        tensors = [t.to(self.device_) for t in self.mixture_._tensors()]
+        covariance_type = self.covariance_type
+        return lambda x: e_step(self._encode(x).double(), *tensors, covariance_type)[1].exp()
+
     def _score_samples(self, X):
         return self.mixture_.score_samples(self._code64(X))
 

@@ -185,5 +185,8 @@ class SDCN(DEC):
             full_graph(config, len(X)), generator, shuffle=False,
         )
 
+    def _proba_function(self):
+        return None  # the GCN's posterior depends on the training graph
+
     def _predict_proba(self, X):
         return graph_predict_proba(self, X)

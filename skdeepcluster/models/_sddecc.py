@@ -258,8 +258,13 @@ class SDDECC(AEKMeans):
         self.cluster_variance_ = float(self.module_.cluster_log_var.detach().exp())
         return history
 
+    def _proba_function(self):
+        if self.use_gcn:  # the GCN's posterior depends on the training graph
+            return None
+        module = self.module_
+        return lambda x: module.gaussian_posterior(self._encode(x))
+
     def _predict_proba(self, X):
         if self.use_gcn:
             return graph_predict_proba(self, X)
-        module = self.module_
-        return self._apply(lambda x: module.gaussian_posterior(self._encode(x)), X)
+        return super()._predict_proba(X)

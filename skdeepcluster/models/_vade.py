@@ -196,9 +196,9 @@ class VaDE(AutoencoderClusterer):
         self.covariances_ = np.exp(to_numpy(log_vars))
 
     # ------------------------------------------------------------------ inference
-    def _predict_proba(self, X):
+    def _proba_function(self):
         module = self.module_
-        return self._apply(lambda x: module.log_cluster_probabilities(self._encode(x)).exp(), X)
+        return lambda x: module.log_cluster_probabilities(self._encode(x)).exp()
 
     def _score_samples(self, X):
         module = self.module_

@@ -10,6 +10,7 @@ from ..functional import (
     jsd_mutual_information_loss,
     reconstruction_loss,
     standard_normal_kl,
+    squared_euclidean,
 )
 from ._gcn import GCNFusion
 from ._vade import LOG_VAR_RANGE
@@ -91,7 +92,8 @@ class SDDECCModule(GCNFusion):
 
     def gaussian_posterior(self, code):
         """``p(y|z)`` under ``q(z|y) = N(mu_y, s^2 I)`` and uniform ``q(y)``."""
-        squared = torch.cdist(code, self.cluster_means).square()
+        # the explicit difference, not cdist: exact, and ONNX has no cdist
+        squared = squared_euclidean(code, self.cluster_means)
         return torch.softmax(-0.5 * squared * torch.exp(-self.cluster_log_var), dim=1)
 
     def _mi_loss(self, feature_map, z):
