@@ -1,6 +1,7 @@
 """The base of every deep clusterer: validation, device, seeding, the fit template, inference."""
 
 import contextlib
+import importlib
 import logging
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -421,7 +422,7 @@ class BaseDeepClusterer(
         Parameters
         ----------
         path : str or path-like
-            File to write.
+            File to write: one file, the weights inside.
         opset_version : int or None, default=None
             ONNX opset; None is the exporter's default.
 
@@ -459,8 +460,8 @@ class BaseDeepClusterer(
                 "on the row alone"
             )
         try:
-            import onnx  # noqa: F401
-            import onnxscript  # noqa: F401
+            for name in ("onnx", "onnxscript"):
+                importlib.import_module(name)
         except ImportError as exc:
             raise ImportError(
                 "export_onnx needs onnx and onnxscript: pip install 'skdeepcluster[onnx]'"
@@ -479,7 +480,7 @@ class BaseDeepClusterer(
                     graph, (example,), path, input_names=["X"],
                     output_names=["label", "probabilities", "code"],
                     dynamic_shapes={"x": {0: rows}}, opset_version=opset_version,
-                    dynamo=True, verbose=False,
+                    dynamo=True, external_data=False, verbose=False,
                 )
         finally:
             exporter_log.setLevel(level)

@@ -38,6 +38,7 @@ def test_onnx_graph_predicts_as_the_model(estimator, unit_blobs, tmp_path):
     X = X[:, :4] if estimator.get_params().get("input_shape") else X
     model = clone(estimator).set_params(random_state=0).fit(X)
     path = model.export_onnx(tmp_path / "model.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]  # the weights inside
     X_new = new_rows(X)
     label, proba, code = run_onnx(path, X_new)
     assert label.dtype == np.int64 and proba.dtype == code.dtype == np.float32

@@ -1,0 +1,58 @@
+"""One model, chosen settings, a few seeds on digits: ACC per seed, plus the fitted mixture's
+likelihood lower bound where the model has one.
+
+For quick, single-threaded questions about one setting: the model is built as ``run.py``
+builds it for digits (its settings, ``--epoch-scale``, then ``KEY=VALUE`` as ``--set``), in
+this process, one seed after another; labels only score. Example (the
+main job's AEGMM on digits with one and with ten EM starts)::
+
+    python benchmarks/probe.py AEGMM n_init=1 --seeds 5
+    python benchmarks/probe.py AEGMM n_init=10 --seeds 5
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # as run.py's runs: one thread each
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from configs import MODEL_PARAMS  # noqa: E402
+from run import make_model, parse_overrides  # noqa: E402
+
+from skdeepcluster.datasets import load_benchmark  # noqa: E402
+from skdeepcluster.metrics import clustering_report  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("model", help="a model or variant of run.py, e.g. AEGMM")
+    parser.add_argument("set", nargs="*", metavar="KEY=VALUE",
+                        help="parameters set last, as run.py's --set")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
+    parser.add_argument("--epoch-scale", type=float, default=0.25,
+                        help="times every *_epochs (default 0.25, the main job's)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    X, y = load_benchmark("digits")
+    params = MODEL_PARAMS["digits"].get(args.model, {})
+    accs = []
+    for seed in range(args.seeds):
+        model = make_model(args.model, 10, seed, params, "cpu", args.epoch_scale,
+                           parse_overrides(args.set)).fit(X)
+        acc = clustering_report(y, model.labels_)["accuracy"]
+        accs.append(acc)
+        bound = getattr(model, "lower_bound_", None)
+        extra = "" if bound is None else f"  lower bound {bound:.3f}"
+        print(f"{args.model} seed {seed}  ACC {acc:.3f}{extra}", flush=True)
+    print(f"{args.model} {' '.join(args.set)}: ACC {np.mean(accs):.3f} +- {np.std(accs):.3f}")
+
+
+if __name__ == "__main__":
+    main()
