@@ -157,7 +157,24 @@ def test_gcn_warm_start_fits_the_gcn_alone_to_the_initial_clusters(images):
         posterior = warm.module_.gaussian_posterior(code).argmax(1).numpy()
     assert_array_equal(warm.labels_, posterior)
     losses = [r["loss"] for r in warm.history_ if r["phase"] == "gcn-warmup"]
-    assert len(losses) == 100 and losses[-1] < losses[0]
+    assert 1 <= len(losses) <= 100 and losses[-1] < losses[0]
+
+
+def test_gcn_warm_start_runs_until_its_loss_converges(images):
+    from skdeepcluster.models._sddecc import GCN_WARMUP_PATIENCE, GCN_WARMUP_TOL
+
+    X, _ = images
+    params = {**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": 0, "random_state": 0}
+    model = SDDECC(3, **params).fit(X)  # at most the default 2000 steps
+    losses = [r["loss"] for r in model.history_ if r["phase"] == "gcn-warmup"]
+    # it stopped early, because the last PATIENCE steps never beat the best loss before
+    # them by TOL
+    assert GCN_WARMUP_PATIENCE < len(losses) < model.gcn_warmup_epochs
+    best_before = min(losses[:-GCN_WARMUP_PATIENCE])
+    assert min(losses[-GCN_WARMUP_PATIENCE:]) > best_before - GCN_WARMUP_TOL
+    # a maximum within the patience always runs in full: a fixed number of steps
+    short = SDDECC(3, **params, gcn_warmup_epochs=GCN_WARMUP_PATIENCE).fit(X)
+    assert sum(r["phase"] == "gcn-warmup" for r in short.history_) == GCN_WARMUP_PATIENCE
 
 
 @pytest.mark.parametrize("use_gcn", [False, True])
