@@ -16,10 +16,10 @@ from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predic
 
 
 #: The GCN's warm start ends once its loss has not fallen by ``GCN_WARMUP_TOL`` nats below its
-#: best in ``GCN_WARMUP_PATIENCE`` steps. The number of steps it needs depends on the data:
-#: about 100 on USPS, where 100 was the fixed default, and about 400 on digits, where 25 or
-#: 100 steps left the GCN's posterior nearly uniform and its labels far below its code's
-#: (BENCHMARKS.md, sections 14.1 and 18.5; set from the loss, not from labels).
+#: best in ``GCN_WARMUP_PATIENCE`` steps. By that rule it took 300-410 steps on digits and
+#: USPS, where it had a fixed 100 (25 in the main job); on digits those left the GCN's
+#: posterior nearly uniform and its labels far below its code's (BENCHMARKS.md, section
+#: 18.5; set from the loss, not from labels).
 GCN_WARMUP_TOL = 1e-3
 GCN_WARMUP_PATIENCE = 20
 
@@ -140,8 +140,8 @@ class SDDECC(AEKMeans):
     random ``y`` drags all codes, and the means with them, together. The warm start
     minimises the same clustering KL over the GCN's weights only, with the pretrained code
     and the k-means means fixed: the GCN learns the initial clusters' posterior first. It
-    runs until its loss converges, which takes about 100 full-graph steps on USPS and 400
-    on scikit-learn's digits; a warm start cut short leaves the GCN's posterior nearly
+    runs until its loss converges, 300 to 410 full-graph steps on scikit-learn's digits and
+    on USPS; cut short (at 25 steps on digits), it leaves the GCN's posterior nearly
     uniform, and the joint phase then pulls every code towards several means.
 
     ``cluster_variance="learned"`` is ours too. With unit variance, the posterior ``y`` of
