@@ -161,12 +161,19 @@ def test_gcn_warm_start_fits_the_gcn_alone_to_the_initial_clusters(images):
 
 
 def test_gcn_warm_start_runs_until_its_loss_converges(images):
+    import warnings
+
     from skdeepcluster.models._sddecc import GCN_WARMUP_PATIENCE, GCN_WARMUP_TOL
+    from skdeepcluster.training import FitInterruptedWarning
 
     X, _ = images
-    params = {**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": 0, "random_state": 0}
-    model = SDDECC(3, **params).fit(X)  # at most the default 2000 steps
+    params = {**IMAGE_FAST, "pretrain_epochs": 30, "max_epochs": 2, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitInterruptedWarning)  # an early end, not a Ctrl-C
+        model = SDDECC(3, **params).fit(X)  # at most the default 2000 steps
     losses = [r["loss"] for r in model.history_ if r["phase"] == "gcn-warmup"]
+    # the warm start's early end is not an interrupt: the joint phase follows in full
+    assert [r["phase"] for r in model.history_][-2:] == ["cluster", "cluster"]
     # it stopped early, because the last PATIENCE steps never beat the best loss before
     # them by TOL
     assert GCN_WARMUP_PATIENCE < len(losses) < model.gcn_warmup_epochs
