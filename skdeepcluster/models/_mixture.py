@@ -138,7 +138,7 @@ class CodeMixtureMixin:
 
     def _proba_function(self):
         # the mixture's posterior of the code, in float64 as the mixture computes it
-        tensors = [t.to(self.device_) for t in self.mixture_._tensors()]
+        tensors = self.mixture_._tensors()  # on the training device, as the network
         covariance_type = self.covariance_type
         return lambda x: e_step(self._encode(x).double(), *tensors, covariance_type)[1].exp()
 
