@@ -1,5 +1,6 @@
-"""One model, chosen settings, a few seeds on digits: ACC per seed, plus the fitted mixture's
-likelihood lower bound where the model has one.
+"""One model, chosen settings, a few seeds on digits: ACC per seed, the model's own score
+(``score(X)``, its objective, label-free), the fitted mixture's likelihood lower bound where
+the model has one, and the fit's time.
 
 For quick, single-threaded questions about one setting: the model is built as ``run.py``
 builds it for digits (its settings, ``--epoch-scale``, then ``KEY=VALUE`` as ``--set``), in
@@ -13,6 +14,7 @@ main job's AEGMM on digits with one and with ten EM starts)::
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # as run.py's runs: one thread each
@@ -44,13 +46,16 @@ def main(argv=None):
     params = MODEL_PARAMS["digits"].get(args.model, {})
     accs = []
     for seed in range(args.seeds):
+        start = time.perf_counter()
         model = make_model(args.model, 10, seed, params, "cpu", args.epoch_scale,
                            parse_overrides(args.set)).fit(X)
+        seconds = time.perf_counter() - start
         acc = clustering_report(y, model.labels_)["accuracy"]
         accs.append(acc)
         bound = getattr(model, "lower_bound_", None)
         extra = "" if bound is None else f"  lower bound {bound:.3f}"
-        print(f"{args.model} seed {seed}  ACC {acc:.3f}{extra}", flush=True)
+        print(f"{args.model} seed {seed}  ACC {acc:.3f}  score {model.score(X):.4f}{extra}"
+              f"  fit {seconds:.1f} s", flush=True)
     print(f"{args.model} {' '.join(args.set)}: ACC {np.mean(accs):.3f} +- {np.std(accs):.3f}")
 
 
