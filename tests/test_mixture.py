@@ -7,6 +7,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.cluster import KMeans
+from sklearn.cluster import kmeans_plusplus as sklearn_kmeans_plusplus
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
@@ -110,17 +111,63 @@ def test_fit_matches_sklearn_from_the_same_start(data, covariance_type):
 
 @parametrize_types
 @pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random_from_data"])
-def test_own_initialisation_finds_the_blobs(data, covariance_type, init_params):
+def test_own_initialisation_gives_sklearns_fit(data, covariance_type, init_params):
+    # The same labels and bound as scikit-learn's from its own start. With the default
+    # k-means start both find the blobs; from one sample per component (k-means++ seeds or
+    # drawn samples) a tied covariance starts from every row's spread, and both end in the
+    # same poorer optimum there.
     X, y = data
     model = TorchGaussianMixture(
         3, covariance_type=covariance_type, init_params=init_params, n_init=3,
         random_state=0, device="cpu",
     )
     labels = model.fit_predict(X)
-    assert adjusted_rand_score(y, labels) == 1.0
     assert_array_equal(labels, model.predict(X))
-    reference = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
-    assert_allclose(model.lower_bound_, reference.lower_bound_, rtol=1e-6)
+    reference = GaussianMixture(3, covariance_type=covariance_type, init_params=init_params,
+                                n_init=3, random_state=0)
+    assert_array_equal(labels, reference.fit_predict(X))
+    assert_allclose(model.lower_bound_, reference.lower_bound_, rtol=1e-10)
+    if init_params == "kmeans" or covariance_type != "tied":
+        assert adjusted_rand_score(y, labels) == 1.0
+
+
+@parametrize_types
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+@pytest.mark.parametrize("random_state", [0, "instance"])
+def test_every_start_is_sklearns_for_the_same_random_state(covariance_type, init_params,
+                                                           random_state):
+    # overlapping blobs, so that the starts' differences would show in the fit; two starts
+    # drawn one after the other from the same generator, and samples drawn after the fit
+    X, _ = make_blobs(n_samples=400, centers=4, n_features=3, cluster_std=2.5,
+                      random_state=1)
+    fits = []
+    for cls, extra in ((GaussianMixture, {}), (TorchGaussianMixture, {"device": "cpu"})):
+        seed = np.random.RandomState(5) if random_state == "instance" else random_state
+        model = cls(4, covariance_type=covariance_type, init_params=init_params, n_init=2,
+                    random_state=seed, **extra).fit(X)
+        fits.append((model, model.sample(7)))
+    (theirs, their_sample), (ours, our_sample) = fits
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-10)
+    assert_allclose(ours.means_, theirs.means_, rtol=1e-8, atol=1e-10)
+    assert_allclose(ours.covariances_, theirs.covariances_, rtol=1e-8, atol=1e-10)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_array_equal(our_sample[1], their_sample[1])
+    assert_allclose(our_sample[0], their_sample[0], rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_torch_seeding_and_lloyd_give_sklearns_kmeans(seed):
+    # the path of other devices: our seeding draws what scikit-learn's draws, and our Lloyd
+    # iterations from those seeds end in its KMeans labels
+    X, _ = make_blobs(n_samples=500, centers=5, n_features=3, cluster_std=2.0,
+                      random_state=seed)
+    ours = kmeans_plusplus(_t(X), 5, np.random.RandomState(seed))
+    theirs = sklearn_kmeans_plusplus(X, 5, random_state=np.random.RandomState(seed))[1]
+    assert_array_equal(ours.numpy(), theirs)
+    labels = lloyd(_t(X), _t(X)[ours])[1]
+    reference = KMeans(5, n_init=1, random_state=np.random.RandomState(seed)).fit(X)
+    assert_array_equal(labels.numpy(), reference.labels_)
 
 
 def test_random_responsibilities_start(data):
@@ -301,8 +348,9 @@ def test_weights_sum_to_one_exactly():
 
 @parametrize_types
 def test_precisions_init_of_the_default_start_gives_the_same_fit(data, covariance_type):
-    # scikit-learn's test_gaussian_mixture_precisions_init_diag, with our own start: the
-    # precisions of the default start, given as precisions_init, give the same EM
+    # scikit-learn's test_gaussian_mixture_precisions_init_diag (which runs too, in
+    # test_sklearn_mixture_suite.py) for every covariance type: the precisions of the
+    # default start, given as precisions_init, give the same EM
     X, _ = data
     params = dict(covariance_type=covariance_type, random_state=0, device="cpu")
     start = TorchGaussianMixture(3, max_iter=0, **params).fit(X)

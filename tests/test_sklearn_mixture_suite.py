@@ -14,13 +14,6 @@ the class read the same). Not run here:
   ``test_gaussian_mixture_raises_where_array_api_not_implemented``: scikit-learn's array
   API dispatch (they skip unless ``SCIPY_ARRAY_API`` is set). TorchGaussianMixture takes
   NumPy input and runs on its own ``device``.
-- ``test_gaussian_mixture_precisions_init_diag``: it builds ``precisions_init`` from
-  scikit-learn's ``KMeans`` start (through the private ``_estimate_gaussian_parameters``)
-  and expects the iteration count of the default start, which for us is our own k-means
-  start, not scikit-learn's ``KMeans`` for the same ``random_state`` (issue 27, open).
-  What it checks, that precisions given as the start give the same fit as the same
-  precisions estimated, is tested with our own start in ``test_mixture.py``
-  (``test_precisions_init_of_the_default_start_gives_the_same_fit``).
 float32 variants run too (scikit-learn runs them with ``SKLEARN_RUN_FLOAT32_TESTS=1``).
 """
 
@@ -45,8 +38,6 @@ PRIVATE = {
     # scikit-learn's array API dispatch; ours takes NumPy input and has its own device
     "test_gaussian_mixture_array_api_compliance",
     "test_gaussian_mixture_raises_where_array_api_not_implemented",
-    # builds its start from scikit-learn's KMeans, which our k-means start is not
-    "test_gaussian_mixture_precisions_init_diag",
 }
 
 # every other test of the module, collected here as it is there

@@ -6,6 +6,7 @@ between it and the device, so the same seed gives the same seeding wherever the 
 
 import math
 
+import numpy as np
 import torch
 
 #: Rows per block when distances to the centres are formed (bounded memory).
@@ -63,7 +64,10 @@ def kmeans_plusplus(X, n_clusters, rng, n_local_trials=None):
     n_samples = len(X)
     if n_local_trials is None:
         n_local_trials = 2 + int(math.log(n_clusters))
-    indices = [int(rng.randint(n_samples))]
+    # the first centre drawn as scikit-learn draws it (``choice`` with uniform weights), so
+    # that the same generator gives its seeds
+    uniform = np.ones(n_samples)
+    indices = [int(rng.choice(n_samples, p=uniform / uniform.sum()))]
     closest = nearest_center(X, X[indices])[1]
     for _ in range(1, n_clusters):
         cumulative = closest.cumsum(dim=0)

@@ -7,7 +7,10 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.cluster import kmeans_plusplus as sklearn_kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -36,6 +39,15 @@ _COLLAPSED = (  # scikit-learn's message, which its tests match
     "the number of components, increase reg_covar, or scale the input data. "
     "(reg_covar={reg_covar})"
 )
+
+
+def _random_state(random_state):
+    """The ``RandomState`` scikit-learn's mixture draws from for ``random_state``
+    (``check_random_state``'s, so that an int or an instance gives scikit-learn's draws),
+    except that None seeds a new one: the global NumPy state is never drawn from."""
+    if random_state is None:
+        return np.random.RandomState(draw_seed(None))
+    return check_random_state(random_state)
 
 
 def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng):
@@ -179,8 +191,9 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     attributes, methods and parameterisation of the covariances) that adds a ``device``,
     so that EM runs where the data already are, e.g. on the GPU that trained an encoder.
     Computation is in float64, results in the input's dtype; from the same start it follows
-    scikit-learn's iterates to rounding error. Its own k-means start is drawn by its own
-    generator, so for the same ``random_state`` it is not scikit-learn's ``KMeans`` start.
+    scikit-learn's iterates to rounding error. Its starts are drawn as scikit-learn's are: on
+    the CPU, the same ``random_state`` gives scikit-learn's start (its ``KMeans`` for
+    ``init_params="kmeans"``), and so its fit.
     scikit-learn's GaussianMixture tests run against it (``tests/test_sklearn_mixture_suite
     .py``). Speed against scikit-learn is measured in ``benchmarks/gmm_speed.py``. The
     models fitting a mixture on a learned code (:class:`~skdeepcluster.AEGMM`,
@@ -201,16 +214,19 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     n_init : int, default=1
         Initialisations; the one of highest log-likelihood is kept.
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
-        Initial responsibilities: from k-means (k-means++ seeding then Lloyd iterations, in
-        torch), from the k-means++ seeding alone, uniform random, or from randomly drawn
-        samples as centres.
+        Initial responsibilities, as in ``GaussianMixture``: the labels of one k-means run
+        (scikit-learn's ``KMeans`` on the CPU; the same k-means++ seeding and Lloyd
+        iterations in torch on other devices), uniform random ones, or one sample per
+        component (``"k-means++"``: the k-means++ seeds; ``"random_from_data"``: drawn
+        samples).
     weights_init, means_init, precisions_init : array-like or None, default=None
         User-given initial weights (n_components,), means (n_components, n_features) and
         precisions (shape by ``covariance_type``); they replace the ones ``init_params``
         gives.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation and :meth:`sample`; the global random states are left as
-        they were.
+        Seeds the initialisation and :meth:`sample`, as in ``GaussianMixture`` (an instance
+        is drawn from); None seeds from the operating system, so that the global random
+        states are left as they were.
     warm_start : bool, default=False
         A fit of a fitted model runs EM once more from its parameters (``n_init`` is then
         ignored), as in ``GaussianMixture``.
@@ -349,7 +365,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             self.covariance_type, self.n_components, X.shape[1], self.device_,
         )
         X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
-        rng = np.random.RandomState(draw_seed(self.random_state))
+        rng = _random_state(self.random_state)
         # warm start: one run of EM from the fitted parameters, as scikit-learn does
         warm = self.warm_start and hasattr(self, "converged_")
         best, best_bound = None, -np.inf
@@ -358,7 +374,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 print(f"Initialization {init}")
             try:
                 params, bounds, converged = self._em(
-                    X_t, rng, self._fitted_parameters(X_t) if warm else None,
+                    X_t, rng, X, self._fitted_parameters(X_t) if warm else None,
                     self.lower_bound_ if warm else -np.inf,
                 )
             except IllDefinedCovarianceError:
@@ -387,13 +403,13 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         log_resp = e_step(X_t, *self._tensors(), self.covariance_type)[1]
         return log_resp.argmax(dim=1).cpu().numpy()
 
-    def _em(self, X, rng, start=None, previous=-np.inf):
+    def _em(self, X, rng, X_host, start=None, previous=-np.inf):
         """EM from ``start`` (else a new initialisation); returns params, bounds, converged.
 
         ``previous`` is the log-likelihood the first iteration's gain is measured from.
         """
         if start is None:
-            start = self._initial_parameters(X, rng)
+            start = self._initial_parameters(X, rng, X_host)
         weights, means, covariances, precisions_chol = start
         bounds, converged = [], False
         for iteration in range(self.max_iter):
@@ -423,21 +439,36 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
         ]
 
-    def _initial_responsibilities(self, X, rng):
+    def _initial_responsibilities(self, X, rng, X_host):
+        """scikit-learn's initial responsibilities for ``init_params``, drawn from ``rng``
+        in scikit-learn's order, so that the CPU gives its start for the same
+        ``random_state``: k-means labels (its ``KMeans`` on the CPU, the same seeding and
+        Lloyd iterations in torch elsewhere), uniform random rows, or one sample per
+        component (drawn, or the k-means++ seeds). ``X_host`` is the validated input."""
         n_samples, k = len(X), self.n_components
+        on_cpu = X.device.type == "cpu"
         if self.init_params == "random":
             resp = torch.as_tensor(rng.uniform(size=(n_samples, k)), dtype=_DTYPE, device=X.device)
             return resp / resp.sum(dim=1, keepdim=True)
+        if self.init_params == "kmeans":
+            if on_cpu:
+                labels = KMeans(k, n_init=1, random_state=rng).fit(X_host).labels_
+                labels = torch.as_tensor(labels, dtype=torch.int64)
+            else:
+                centers = lloyd(X, X[kmeans_plusplus(X, k, rng)])[0]
+                labels = nearest_center(X, centers)[0]
+            return torch.nn.functional.one_hot(labels, k).to(_DTYPE)
         if self.init_params == "random_from_data":
-            centers = X[torch.as_tensor(rng.choice(n_samples, size=k, replace=False))]
+            indices = rng.choice(n_samples, size=k, replace=False)
+        elif on_cpu:
+            indices = sklearn_kmeans_plusplus(X_host, k, random_state=rng)[1]
         else:
-            centers = X[kmeans_plusplus(X, k, rng)]
-            if self.init_params == "kmeans":
-                centers = lloyd(X, centers)[0]
-        labels = nearest_center(X, centers)[0]
-        return torch.nn.functional.one_hot(labels, k).to(_DTYPE)
+            indices = kmeans_plusplus(X, k, rng).cpu().numpy()
+        resp = torch.zeros(n_samples, k, dtype=_DTYPE, device=X.device)
+        resp[torch.as_tensor(indices, device=X.device), torch.arange(k, device=X.device)] = 1.0
+        return resp
 
-    def _initial_parameters(self, X, rng):
+    def _initial_parameters(self, X, rng, X_host):
         """Initial weights, means, covariances and precision factors, on X's device."""
         def as_tensor(a):
             return torch.as_tensor(np.asarray(a, dtype=np.float64), device=X.device)
@@ -445,7 +476,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
             weights, means, covariances = m_step(
-                X, self._initial_responsibilities(X, rng), self.covariance_type,
+                X, self._initial_responsibilities(X, rng, X_host), self.covariance_type,
                 self.reg_covar,
             )
         if self.weights_init is not None:
@@ -640,9 +671,9 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             Component of each sample.
         """
         check_is_fitted(self)
-        rng = np.random.RandomState(draw_seed(self.random_state))
         return sample_mixture(
-            self.weights_, self.means_, self.covariances_, self.covariance_type, n_samples, rng
+            self.weights_, self.means_, self.covariances_, self.covariance_type, n_samples,
+            _random_state(self.random_state),
         )
 
     def __getstate__(self):
