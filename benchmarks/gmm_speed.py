@@ -1,6 +1,8 @@
 """Speed of TorchGaussianMixture against scikit-learn's GaussianMixture on a large code matrix.
 
-Both fit the same data (``n_samples`` x 10, ten Gaussian blobs) with 10 components:
+Both fit the same data (``n_samples`` x ``--features``, ten Gaussian blobs) with 10
+components, with ``--threads`` threads (torch's and the BLAS/OpenMP pools, so scikit-learn's
+too; 0 leaves the defaults):
 
 * ``em``: EM alone, from the same given start (weights, means, precisions), for a fixed
   number of iterations (``tol=0``): the cost of the E and M steps;
@@ -10,6 +12,7 @@ Each timing is the median of ``--repeats`` runs; the ratio is sklearn's median o
 measured in the same run. Examples::
 
     python benchmarks/gmm_speed.py
+    python benchmarks/gmm_speed.py --sizes 200000 --features 32 --threads 1
     python benchmarks/gmm_speed.py --sizes 70000 1000000 --device cuda
 """
 
@@ -24,6 +27,7 @@ import torch
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from skdeepcluster import TorchGaussianMixture
 
@@ -46,27 +50,34 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--features", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch and BLAS/OpenMP threads (0: their defaults)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else (
         platform.processor() or platform.machine())
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} "
           f"threads; median of {args.repeats}")
-    print("| n_samples | covariance | phase | sklearn s | torch s | sklearn / torch "
+    print("| n_samples x features | covariance | phase | sklearn s | torch s | sklearn / torch "
           "| iterations (sklearn, torch) | log-likelihood (sklearn, torch) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     warnings.simplefilter("ignore", ConvergenceWarning)
     for n in args.sizes:
-        X, _ = make_blobs(n, n_features=10, centers=10, cluster_std=2.0, random_state=0)
+        d = args.features
+        X, _ = make_blobs(n, n_features=d, centers=10, cluster_std=2.0, random_state=0)
         for covariance_type in args.covariance_types:
             rng = np.random.RandomState(0)
             start = {
                 "weights_init": np.full(10, 0.1),
                 "means_init": X[rng.choice(n, 10, replace=False)],
                 "precisions_init": {
-                    "full": np.stack([np.eye(10)] * 10), "diag": np.ones((10, 10)),
-                    "tied": np.eye(10), "spherical": np.ones(10),
+                    "full": np.stack([np.eye(d)] * 10), "diag": np.ones((10, d)),
+                    "tied": np.eye(d), "spherical": np.ones(10),
                 }[covariance_type],
             }
             phases = {
@@ -81,7 +92,7 @@ def main(argv=None):
                     lambda: TorchGaussianMixture(10, device=device, **common).fit(X),
                     args.repeats, sync,
                 )
-                print(f"| {n:,} | {covariance_type} | {phase} | {t_sk:.2f} | {t_torch:.2f} "
+                print(f"| {n:,} x {d} | {covariance_type} | {phase} | {t_sk:.2f} | {t_torch:.2f} "
                       f"| {t_sk / t_torch:.2f} | {sk.n_iter_}, {ours.n_iter_} "
                       f"| {sk.lower_bound_:.4f}, {ours.lower_bound_:.4f} |", flush=True)
 

@@ -12,8 +12,8 @@ covariance      ``covariances``         ``precisions_cholesky``
 ``"spherical"`` (K,)                    (K,), ``1 / sqrt(variance)``
 ==============  ======================  =====================================
 
-with ``precision = U U^T``. Memory is O(N * (D + K)): full and tied covariances loop over
-the K components rather than forming an (N, K, D) tensor.
+with ``precision = U U^T``. Memory is O(N * (D + K)): full and tied covariances go through
+the rows in blocks rather than forming an (N, K, D) tensor.
 """
 
 import math
@@ -57,6 +57,41 @@ def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
     return n_features * precisions_cholesky.log()
 
 
+#: Elements of the temporaries formed per block of rows by the full and tied E and M steps:
+#: blocks that stay in the CPU's cache, and few large ones on a GPU (one kernel each).
+_BLOCK_ELEMENTS = {"cpu": 2**18}
+_BLOCK_ELEMENTS_ELSEWHERE = 2**24
+
+
+def _block_rows(X, width):
+    """Rows per block of ``X`` when a block forms temporaries of ``width`` per row."""
+    budget = _BLOCK_ELEMENTS.get(X.device.type, _BLOCK_ELEMENTS_ELSEWHERE)
+    return max(1, budget // max(1, width))
+
+
+def _mahalanobis_by_factors(X, means, precisions_cholesky, covariance_type):
+    """Squared Mahalanobis distances (n_samples, n_components) for full or tied factors.
+
+    As scikit-learn computes them, ``||X U_k - mu_k U_k||^2``; every component's product in
+    one matrix product per block of rows (the full factors side by side).
+    """
+    n_components, n_features = means.shape
+    if covariance_type == "full":
+        factor = precisions_cholesky.permute(1, 0, 2).reshape(n_features, -1)
+        shifts = (means.unsqueeze(1) @ precisions_cholesky).reshape(-1)
+    else:
+        factor, shifts = precisions_cholesky, means @ precisions_cholesky
+    parts = []
+    for block in X.split(_block_rows(X, n_components * n_features)):
+        projected = block @ factor
+        if covariance_type == "full":
+            diff = (projected - shifts).view(len(block), n_components, n_features)
+        else:
+            diff = projected.unsqueeze(1) - shifts
+        parts.append(diff.square_().sum(dim=2))
+    return torch.cat(parts)
+
+
 def gaussian_log_prob(X, means, precisions_cholesky, covariance_type):
     """Log-density of every sample under every Gaussian component.
 
@@ -76,18 +111,14 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type):
     n_features = X.shape[1]
     log_det = _log_det_cholesky(precisions_cholesky, covariance_type, n_features)
     if covariance_type in ("full", "tied"):
-        columns = []
-        for k, mean in enumerate(means):
-            factor = precisions_cholesky[k] if covariance_type == "full" else precisions_cholesky
-            columns.append(((X - mean) @ factor).pow(2).sum(dim=1))
-        mahalanobis = torch.stack(columns, dim=1)
+        mahalanobis = _mahalanobis_by_factors(X, means, precisions_cholesky, covariance_type)
     else:
         precisions = precisions_cholesky.pow(2)
         if covariance_type == "spherical":
             precisions = precisions.unsqueeze(1).expand_as(means)
         mahalanobis = (
             (means.pow(2) * precisions).sum(dim=1)
-            - 2.0 * X @ (means * precisions).T
+            - 2.0 * (X @ (means * precisions).T)
             + X.pow(2) @ precisions.T
         ).clamp_min(0.0)
     return -0.5 * (n_features * math.log(2.0 * math.pi) + mahalanobis) + log_det
@@ -139,10 +170,16 @@ def m_step(X, resp, covariance_type, reg_covar):
     n_features = X.shape[1]
     eye = torch.eye(n_features, dtype=X.dtype, device=X.device)
     if covariance_type == "full":
-        covariances = torch.stack([
-            ((resp[:, k : k + 1] * (X - mean)).T @ (X - mean)) / nk[k]
-            for k, mean in enumerate(means)
-        ]) + reg_covar * eye
+        # centred products, as scikit-learn's, accumulated over blocks of rows for all
+        # components at once
+        n_components = len(means)
+        covariances = torch.zeros(n_components, n_features, n_features, dtype=X.dtype,
+                                  device=X.device)
+        rows = _block_rows(X, n_components * n_features)
+        for block, block_resp in zip(X.split(rows), resp.split(rows)):
+            diff = block.unsqueeze(0) - means.unsqueeze(1)
+            covariances.baddbmm_((diff * block_resp.T.unsqueeze(2)).transpose(1, 2), diff)
+        covariances = covariances / nk.view(-1, 1, 1) + reg_covar * eye
     elif covariance_type == "tied":
         covariances = (X.T @ X - (nk.unsqueeze(1) * means).T @ means) / nk.sum()
         covariances = covariances + reg_covar * eye
