@@ -69,6 +69,12 @@ def _block_rows(X, width):
     return max(1, budget // max(1, width))
 
 
+def _tracing():
+    """Whether torch is tracing the computation (an ONNX export): its row count is free."""
+    return (torch.compiler.is_compiling() or torch.compiler.is_exporting()
+            or torch.onnx.is_in_onnx_export())
+
+
 def _mahalanobis_by_factors(X, means, precisions_cholesky, covariance_type):
     """Squared Mahalanobis distances (n_samples, n_components) for full or tied factors.
 
@@ -82,10 +88,11 @@ def _mahalanobis_by_factors(X, means, precisions_cholesky, covariance_type):
     else:
         factor, shifts = precisions_cholesky, means @ precisions_cholesky
     parts = []
-    for block in X.split(_block_rows(X, n_components * n_features)):
+    blocks = (X,) if _tracing() else X.split(_block_rows(X, n_components * n_features))
+    for block in blocks:
         projected = block @ factor
         if covariance_type == "full":
-            diff = (projected - shifts).view(len(block), n_components, n_features)
+            diff = (projected - shifts).view(-1, n_components, n_features)
         else:
             diff = projected.unsqueeze(1) - shifts
         parts.append(diff.square_().sum(dim=2))
