@@ -158,6 +158,15 @@ _SHARED = {
     precisions_cholesky_ : ndarray
     converged_ : bool
     lower_bound_ : float""",
+    "training_rows": """training_rows : {"float32", "float16", "none"}, default="float32"
+        How the fitted model keeps its training rows, which :meth:`predict` and
+        :meth:`predict_proba` need (a new sample is linked to its nearest training rows, and
+        the training nodes go through the GCN): ``"float32"`` as trained; ``"float16"``
+        rounded to half precision before the final assignment pass (``labels_`` and every
+        prediction use the rounded rows; a pickle stores them in half the space; values
+        must lie within float16's range, +-65504); ``"none"`` dropped with the graph after
+        ``labels_`` is set, for a small model that keeps ``labels_``, :meth:`transform` and
+        :meth:`score` only (:meth:`predict` then raises a ``ValueError``).""",
     "common_attributes": """labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.

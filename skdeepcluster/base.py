@@ -300,8 +300,12 @@ class BaseDeepClusterer(
                 self.history_ = history
                 self.n_iter_ = len(history)
                 self._n_features_out = self._n_components()
-                self.labels_ = self._predict_proba(X).argmax(axis=1)
+                self.labels_ = self._final_labels(X)
         return self
+
+    def _final_labels(self, X):
+        """The fit's final assignment pass: the labels of the validated training array."""
+        return self._predict_proba(X).argmax(axis=1)
 
     # ------------------------------------------------------------------ inference
     def _validate(self, X):
@@ -310,14 +314,15 @@ class BaseDeepClusterer(
         check_float32_range(X)
         return X
 
-    def _apply(self, fn, X):
-        """``fn`` over ``X`` in fixed-size chunks on ``device_`` (see ``apply_in_chunks``).
+    def _apply(self, fn, X, **chunking):
+        """``fn`` over ``X`` in fixed-size chunks on ``device_`` (see ``apply_in_chunks``,
+        which takes ``chunking``).
 
         A non-finite result raises a ``ValueError``: labels or codes are never computed from
         NaN or inf.
         """
         with torch_defaults():
-            out = apply_in_chunks(fn, self.module_, X, self.device_)
+            out = apply_in_chunks(fn, self.module_, X, self.device_, **chunking)
         for part in out if isinstance(out, tuple) else (out,):
             bad = ~np.isfinite(part).reshape(len(part), -1).all(axis=1)
             if bad.any():

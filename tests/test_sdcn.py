@@ -1,12 +1,15 @@
 """SDCN: kNN graph, GCN layers, the delivery operator and prediction for new samples."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
-from skdeepcluster import SDCN
+from skdeepcluster import SDCN, SDDECC
 from skdeepcluster.functional import KNN_CHUNK, knn_graph, knn_indices
 from skdeepcluster.nn import GCNLayer, MLPAutoencoder, SDCNModule
 
@@ -28,6 +31,36 @@ def test_knn_rows_do_not_depend_on_the_other_queries():
     full = knn_indices(X, X, 3)
     assert torch.equal(knn_indices(X[299:], X, 3), full[299:])
     assert torch.equal(knn_indices(X[5:6], X, 3), full[5:6])
+
+
+@pytest.mark.parametrize("metric", ["heat", "cosine"])
+def test_knn_rows_do_not_depend_on_how_many_are_queried(metric):
+    # wide rows, where a float32 product's rounding changes with the number of query rows,
+    # and exact duplicates among the reference rows (ties go to the lower index)
+    rng = np.random.RandomState(2)
+    reference = rng.rand(600, 784).astype(np.float32)
+    reference[300:320] = reference[7]
+    reference, queries = torch.from_numpy(reference), torch.from_numpy(rng.rand(300, 784)
+                                                                       .astype(np.float32))
+    queries[:5] = reference[7]
+    full = knn_indices(queries, reference, 5, metric=metric)
+    for size in (1, 3, 17, 100):
+        parts = torch.cat([knn_indices(part, reference, 5, metric=metric)
+                           for part in queries.split(size)])
+        assert torch.equal(parts, full)
+    assert full[0].tolist() == [7, 300, 301, 302, 303]
+    expected = NearestNeighbors(n_neighbors=5, metric="euclidean" if metric == "heat"
+                                else "cosine").fit(reference.double().numpy())
+    distances = expected.kneighbors(queries[5:].double().numpy())[0]
+    ours = _distances(queries[5:], reference, full[5:], metric)
+    assert_allclose(ours, distances, rtol=1e-9, atol=1e-12)
+
+
+def _distances(queries, reference, neighbors, metric):
+    q, r = queries.double().unsqueeze(1), reference.double()[neighbors]
+    if metric == "cosine":
+        return (1 - torch.nn.functional.cosine_similarity(q, r, dim=2)).numpy()
+    return (r - q).norm(dim=2).numpy()
 
 
 def test_knn_graph_hand_computed():
@@ -101,3 +134,83 @@ def test_too_many_neighbors(blobs):
     message = "n_neighbors=10 must be < the number of samples.*n_samples=5"
     with pytest.raises(ValueError, match=message):
         SDCN(2, n_neighbors=10, **FAST).fit(X[:5])
+
+
+def _uncached_proba(model, X_new):
+    """The GCN's assignment of new rows by the rule itself: a full-graph pass for the
+    training nodes' supports, then the kNN search and predict_new."""
+    module = model.module_.eval()
+    with torch.no_grad():
+        x = torch.as_tensor(X_new, dtype=torch.float32)
+        neighbors = knn_indices(x, module.train_X, model.n_neighbors, metric=model.similarity)
+        return module.predict_new(x, neighbors, module.training_supports()).numpy()
+
+
+def test_new_rows_reuse_the_training_supports_until_the_weights_change(blobs, monkeypatch):
+    X, _ = blobs
+    model = SDCN(3, random_state=0, max_epochs=3, **FAST).fit(X)
+    X_new = X[:7] + 0.05
+    module = model.module_
+    passes = []
+    full_pass = module.training_supports
+    monkeypatch.setattr(module, "training_supports", lambda: passes.append(1) or full_pass())
+    size = len(pickle.dumps(model))
+    first = model.predict_proba(X_new)
+    assert_array_equal(model.predict_proba(X_new[3:4]), first[3:4])
+    assert_array_equal(model.predict(X), model.labels_)
+    assert len(passes) <= 1  # the fit's final pass may have built the cache already
+    assert len(pickle.dumps(model)) == size  # the cache is not pickled
+    monkeypatch.undo()
+    assert_allclose(first, _uncached_proba(model, X_new) / _uncached_proba(model, X_new)
+                    .sum(axis=1, keepdims=True), rtol=1e-6)
+    with torch.no_grad():  # a weight changed in place: the cache is rebuilt
+        module.gcn_layers[-1].weight.mul_(1.5)
+    changed = model.predict_proba(X_new)
+    assert not np.allclose(changed, first)
+    expected = _uncached_proba(model, X_new)
+    assert_allclose(changed, expected / expected.sum(axis=1, keepdims=True), rtol=1e-6)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.predict_proba(X_new), changed)
+
+
+def _graph_models():
+    return [SDCN(3, random_state=0, max_epochs=3, **FAST),
+            SDDECC(3, random_state=0, max_epochs=3, gcn_warmup_epochs=3, lr=1e-2, **FAST)]
+
+
+@pytest.mark.parametrize("model", _graph_models(), ids=lambda m: type(m).__name__)
+def test_training_rows_in_half_precision(blobs, model):
+    X, _ = blobs
+    full = clone(model).fit(X)
+    half = clone(model).set_params(training_rows="float16").fit(X)
+    rows = half.module_.train_X
+    assert rows.dtype == torch.float32
+    assert torch.equal(rows, rows.half().float())  # rounded before the final pass
+    assert_array_equal(half.predict(X), half.labels_)
+    X_new = X[:9] + 0.1
+    assert_allclose(half.predict_proba(X_new), full.predict_proba(X_new), atol=1e-2)
+    blob = pickle.dumps(half)
+    loaded = pickle.loads(blob)
+    assert torch.equal(loaded.module_.train_X, rows)
+    assert_array_equal(loaded.predict_proba(X_new), half.predict_proba(X_new))
+    assert half.__getstate__()["module_"]["tensors"]["train_X"].dtype == np.float16
+    # two of the rows' four bytes saved, less the array's own pickling overhead
+    assert len(pickle.dumps(full)) - len(blob) >= 0.9 * rows.numel() * 2
+    with pytest.raises(ValueError, match="training_rows='float16'.*65504.*reaches 1.014e\\+06"):
+        clone(half).fit(X * 1e5)
+
+
+@pytest.mark.parametrize("model", _graph_models(), ids=lambda m: type(m).__name__)
+def test_no_training_rows_keeps_labels_transform_and_score(blobs, model):
+    X, _ = blobs
+    full = clone(model).fit(X)
+    bare = clone(model).set_params(training_rows="none").fit(X)
+    assert_array_equal(bare.labels_, full.labels_)
+    assert bare.module_.train_X is None and bare.module_.adjacency is None
+    loaded = pickle.loads(pickle.dumps(bare))
+    assert len(pickle.dumps(bare)) < len(pickle.dumps(full)) - X.size * 4
+    for fitted in (bare, loaded):
+        assert_array_equal(fitted.transform(X), full.transform(X))
+        assert fitted.score(X) == full.score(X)
+        with pytest.raises(ValueError, match="training_rows='none'.*cannot predict"):
+            fitted.predict(X)

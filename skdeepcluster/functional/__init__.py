@@ -32,7 +32,7 @@ from ._gmm import (
     precision_cholesky,
     weighted_log_prob,
 )
-from ._graph import KNN_CHUNK, knn_graph, knn_indices
+from ._graph import KNN_CHUNK, knn_graph, knn_indices, reference_norms
 from ._kmeans import kmeans_plusplus, lloyd, nearest_center
 from ._losses import RECONSTRUCTION_LOSSES, kl_clustering_loss, reconstruction_loss
 from ._sddecc import cluster_gaussian_kl, jsd_mutual_information_loss, standard_normal_kl
@@ -73,6 +73,7 @@ __all__ = [
     "standard_normal_kl",
     "knn_graph",
     "knn_indices",
+    "reference_norms",
     "kullback_leibler",
     "mahalanobis",
     "manhattan",

@@ -2,19 +2,55 @@
 
 import torch
 
-#: Query rows per distance block in :func:`knn_indices`; every block is padded to this size so
-#: that a row's neighbours never depend on which other rows were queried with it.
+#: Query rows per distance block in :func:`knn_indices`: memory is O(KNN_CHUNK * n_reference)
+#: at a time.
 KNN_CHUNK = 256
 
 
-def _prepare(x, metric):
+def _candidates(k, n_reference):
+    """Rows ranked again exactly per query: ``2k + 8``, so that only near-ties at the edge of
+    a much longer list could tell the float32 ranking apart from the exact one."""
+    return min(n_reference, 2 * k + 8)
+
+
+def reference_norms(reference, metric="heat"):
+    """What :func:`knn_indices` needs of ``reference`` beyond its rows, shape (n_reference,):
+    the squared norms (``"heat"``) or the norms (``"cosine"``). Pass it to repeated searches
+    over the same reference to save an O(n_reference * n_features) pass each."""
+    norms = torch.linalg.vector_norm(reference, dim=1)
+    return norms.square() if metric == "heat" else norms
+
+
+def _best_columns(score, n):
+    """Column indices of the ``n`` largest scores of each row, ascending; of equal scores at
+    the edge, the lowest columns (``topk`` leaves that choice open)."""
+    edge = score.topk(n, dim=1).values[:, -1:]
+    above = score > edge
+    tied = score == edge
+    wanted = n - above.sum(dim=1, keepdim=True)
+    chosen = above | (tied & (tied.cumsum(dim=1, dtype=torch.int32) <= wanted))
+    return chosen.nonzero()[:, 1].view(len(score), n)
+
+
+def _exact_scores(queries, rows, metric):
+    """Larger-is-nearer scores of ``rows`` (m, c, d) for ``queries`` (m, d), in float64 and
+    elementwise per row, so that a row's scores do not depend on the other queries."""
+    q, r = queries.double().unsqueeze(1), rows.double()
     if metric == "cosine":
-        return torch.nn.functional.normalize(x, dim=1)
-    return x
+        q = torch.nn.functional.normalize(q, dim=2)
+        return (q * torch.nn.functional.normalize(r, dim=2)).sum(dim=2)
+    return -(r - q).square().sum(dim=2)
 
 
-def knn_indices(queries, reference, k, *, metric="heat", exclude_self=False):
+def knn_indices(queries, reference, k, *, metric="heat", exclude_self=False, norms=None):
     """Indices of the ``k`` nearest rows of ``reference`` for each row of ``queries``.
+
+    Two stages: a float32 matrix product ranks every reference row, then the best
+    ``2k + 8`` are ranked again by scores computed in float64 row by row; equal scores go to
+    the lower index in both. A matrix product's rounding depends on its shape (on how many
+    rows are queried together), the exact ranking does not: a row's neighbours are the same
+    whichever rows are queried with it (unless more than ``2k + 8`` reference rows lie
+    within float32 rounding of the last candidate), and no block is padded.
 
     Parameters
     ----------
@@ -26,30 +62,34 @@ def knn_indices(queries, reference, k, *, metric="heat", exclude_self=False):
         decreasing in it), ``"cosine"`` by cosine similarity.
     exclude_self : bool, default=False
         ``queries`` is ``reference``: row ``i`` is not its own neighbour.
+    norms : Tensor of shape (n_reference,) or None, default=None
+        :func:`reference_norms` of ``reference`` for ``metric``, if already computed.
 
     Returns
     -------
     LongTensor of shape (n_queries, k)
         Nearest first. Memory is O(KNN_CHUNK * n_reference) at a time.
     """
-    reference = _prepare(reference, metric)
-    ref_sq = reference.pow(2).sum(dim=1)
-    n = len(queries)
+    if norms is None:
+        norms = reference_norms(reference, metric)
+    n_candidates = _candidates(k, len(reference))
     out = []
-    for start in range(0, n, KNN_CHUNK):
-        block = _prepare(queries[start : start + KNN_CHUNK], metric)
-        m = len(block)
-        if m < KNN_CHUNK:
-            block = torch.cat([block, block.new_zeros(KNN_CHUNK - m, block.shape[1])])
-        if metric == "cosine":
-            score = block @ reference.T
-        else:  # negative squared distance, larger is nearer
-            score = 2 * block @ reference.T - block.pow(2).sum(dim=1, keepdim=True) - ref_sq
-        score = score[:m]
+    for start in range(0, len(queries), KNN_CHUNK):
+        block = queries[start : start + KNN_CHUNK]
+        products = block @ reference.T
+        if metric == "cosine":  # the query's own norm does not change its ranking
+            score = products / norms.clamp_min(torch.finfo(norms.dtype).tiny)
+        else:  # the squared distance less the query's squared norm, negated
+            score = 2.0 * products - norms
+        rows = torch.arange(len(block), device=score.device)
         if exclude_self:
-            rows = torch.arange(m, device=score.device)
             score[rows, rows + start] = -torch.inf
-        out.append(score.topk(k, dim=1).indices)
+        candidates = _best_columns(score, n_candidates)
+        exact = _exact_scores(block, reference[candidates], metric)
+        if exclude_self:
+            exact[candidates == (rows + start).unsqueeze(1)] = -torch.inf
+        order = exact.sort(dim=1, descending=True, stable=True).indices[:, :k]
+        out.append(candidates.gather(1, order))
     return torch.cat(out)
 
 

@@ -3,6 +3,7 @@
 import dataclasses
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -20,17 +21,83 @@ def attach_knn_graph(module, X, n_neighbors, similarity, device):
     module.set_graph(X_train, knn_graph(neighbors, len(X_train)))
 
 
-def graph_predict_proba(estimator, X):
-    """GCN assignment of any samples, each linked to its nearest training nodes (see SDCN)."""
-    with evaluating(estimator.module_) as module:
-        supports = module.training_supports()
+#: Rows per (padded) chunk when new samples go through the GCN. Smaller than other models'
+#: chunks: a new sample's cost is then its kNN search and 32 rows of the network, not 256.
+GRAPH_CHUNK = 32
 
-    def assign(x):
-        neighbors = knn_indices(x, module.train_X, estimator.n_neighbors,
-                                metric=estimator.similarity)
+#: Values of ``training_rows`` (see the shared docstring text).
+TRAINING_ROWS = ("float32", "float16", "none")
+_FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+class TrainingRowsMixin:
+    """``training_rows`` for the graph models (SDCN, SDDECC): how the fitted network keeps
+    its training rows (``train_X``), and the graph with them."""
+
+    _training_rows_constraints: dict = {"training_rows": [StrOptions(set(TRAINING_ROWS))]}
+
+    def _check_training_rows(self, X):
+        if self.training_rows == "float16" and np.abs(X).max() > _FLOAT16_MAX:
+            raise ValueError(
+                f"training_rows='float16' keeps the training rows in half precision, whose "
+                f"largest value is {_FLOAT16_MAX:g}, but X reaches {np.abs(X).max():.4g}; "
+                "scale X or use training_rows='float32'"
+            )
+
+    def _final_labels(self, X):
+        module = self.module_
+        graph = module.train_X is not None  # SDDECC without its GCN has none
+        if graph and self.training_rows == "float16":
+            module.set_graph(module.train_X.half().float(), module.adjacency)
+        labels = super()._final_labels(X)
+        if graph and self.training_rows == "none":
+            module.set_graph(None, None)
+        return labels
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        network = state.get("module_")
+        if (self.training_rows == "float16" and isinstance(network, dict)
+                and "train_X" in network["tensors"]):
+            tensors = dict(network["tensors"])
+            tensors["train_X"] = tensors["train_X"].astype(np.float16)  # exact: rounded
+            state["module_"] = dict(network, tensors=tensors)
+        return state
+
+    def __setstate__(self, state):
+        network = state.get("module_")
+        if isinstance(network, dict) and "train_X" in network["tensors"]:
+            tensors = dict(network["tensors"])
+            tensors["train_X"] = tensors["train_X"].astype(np.float32, copy=False)
+            state = dict(state, module_=dict(network, tensors=tensors))
+        super().__setstate__(state)
+
+
+def graph_predict_proba(estimator, X):
+    """GCN assignment of any samples, each linked to its nearest training nodes (see SDCN).
+
+    The training nodes' supports come from the network's kept inference cache (one
+    full-graph pass, the first time); each call then costs the samples' kNN search.
+    """
+    if estimator.module_.train_X is None:
+        name = type(estimator).__name__
+        raise ValueError(
+            f"This {name} was fitted with training_rows='none': it kept no training rows to "
+            "link new samples to, so it cannot predict. Its labels_, transform and score "
+            "still work; refit with training_rows='float32' or 'float16' to predict."
+        )
+    with evaluating(estimator.module_) as module:
+        supports, norms = module.inference_cache(estimator.similarity)
+
+    def assign(x, n):
+        # the samples' neighbours (a search whose rows do not depend on each other), then
+        # the network on the padded chunk, whose shape stays fixed
+        neighbors = knn_indices(x[:n], module.train_X, estimator.n_neighbors,
+                                metric=estimator.similarity, norms=norms)
+        neighbors = torch.cat([neighbors, neighbors.new_zeros(len(x) - n, neighbors.shape[1])])
         return module.predict_new(x, neighbors, supports)
 
-    return estimator._apply(assign, X)
+    return estimator._apply(assign, X, chunk_size=GRAPH_CHUNK, with_count=True)
 
 
 def check_n_neighbors(n_neighbors, n_samples):
@@ -47,7 +114,7 @@ def full_graph(config, n_samples):
 
 
 @fill_doc
-class SDCN(DEC):
+class SDCN(TrainingRowsMixin, DEC):
     """Structural Deep Clustering Network (Bo et al., WWW 2020).
 
     A pretrained autoencoder and a graph convolutional network (GCN) over a k-nearest-
@@ -95,6 +162,7 @@ class SDCN(DEC):
         Weight of ``KL(P || Q)``.
     lambda_z : float, default=0.01
         Weight of ``KL(P || Z)``.
+    {training_rows}
 
     Attributes
     ----------
@@ -115,8 +183,13 @@ class SDCN(DEC):
     the call. ``labels_`` is this rule applied to the training data (each training sample's
     nearest training sample is itself), which differs from the arg-max of ``Z`` on the
     training graph only through that graph's reverse edges. The fitted model keeps the
-    training data (float32) and the graph for this. :meth:`transform` is the code of the
-    autoencoder, and :meth:`score_samples` minus its squared distance to the nearest centre.
+    training rows (see ``training_rows``) and the sparse graph for this, and a pickle holds
+    them. The first prediction runs the training graph through the GCN once and keeps each
+    layer's training supports (``n_samples`` times the sum of the GCN's widths floats, about
+    3,000 per row with the default network; not pickled): a later prediction costs the new
+    rows' kNN search over the training rows and ``n_neighbors`` rows of those supports.
+    :meth:`transform` is the code of the autoencoder, and :meth:`score_samples` minus its
+    squared distance to the nearest centre.
 
     Examples
     --------
@@ -131,6 +204,7 @@ class SDCN(DEC):
 
     _parameter_constraints: dict = {
         **DEC._parameter_constraints,
+        **TrainingRowsMixin._training_rows_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "similarity": [StrOptions({"heat", "cosine"})],
         "delta": [Interval(Real, 0, 1, closed="both")],
@@ -145,7 +219,7 @@ class SDCN(DEC):
         dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
         similarity="heat", delta=0.5, lambda_q=0.1, lambda_z=0.01,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
-        encoder="auto", channels=None,
+        encoder="auto", channels=None, training_rows="float32",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -157,6 +231,7 @@ class SDCN(DEC):
             input_shape=input_shape, augment=augment, pretrain_optimizer=pretrain_optimizer,
             pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
+        self.training_rows = training_rows
         self.n_neighbors = n_neighbors
         self.similarity = similarity
         self.delta = delta
@@ -166,6 +241,7 @@ class SDCN(DEC):
     def _check_fit_data(self, X):
         super()._check_fit_data(X)
         check_n_neighbors(self.n_neighbors, X.shape[0])
+        self._check_training_rows(X)
 
     def _build_module(self, n_features):
         autoencoder = super(DEC, self)._build_module(n_features)

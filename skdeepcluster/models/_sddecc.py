@@ -12,7 +12,13 @@ from ..nn import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ..training import evaluating, train_module
 from ._ae_base import AutoencoderClusterer
 from ._baselines import AEKMeans
-from ._sdcn import attach_knn_graph, check_n_neighbors, full_graph, graph_predict_proba
+from ._sdcn import (
+    TrainingRowsMixin,
+    attach_knn_graph,
+    check_n_neighbors,
+    full_graph,
+    graph_predict_proba,
+)
 
 
 #: The GCN's warm start ends once its loss has not fallen by ``GCN_WARMUP_TOL`` nats below its
@@ -33,7 +39,7 @@ def warmup_convergence():
 
 
 @fill_doc
-class SDDECC(AEKMeans):
+class SDDECC(TrainingRowsMixin, AEKMeans):
     """Structured Deep Discriminant Embedded Coding network Clustering (Fu et al., 2021).
 
     The model of "Structured deep discriminant embedded coding network for image
@@ -113,6 +119,8 @@ class SDDECC(AEKMeans):
         variance shared by the clusters, started at the k-means clusters' (the inertia
         over ``n_samples * latent_dim``) and trained with the means on the same KL (see
         Notes).
+    {training_rows}
+        Used with ``use_gcn`` only: without the GCN no rows are kept.
 
     Attributes
     ----------
@@ -131,9 +139,9 @@ class SDDECC(AEKMeans):
     Notes
     -----
     With ``use_gcn``, :meth:`predict` links new samples to their nearest training samples
-    as :class:`SDCN` does; the fitted model keeps the training data (float32) and the
-    sparse graph. :meth:`score_samples` is minus the squared distance of the code to the
-    nearest cluster mean.
+    as :class:`SDCN` does (with its kept training supports); the fitted model keeps the
+    training rows (``training_rows``) and the sparse graph. :meth:`score_samples` is minus
+    the squared distance of the code to the nearest cluster mean.
 
     The GCN warm start is ours. The paper trains the randomly initialised GCN jointly from
     the start, but its ``y`` weights the pull of each code towards the cluster means, so a
@@ -180,6 +188,7 @@ class SDDECC(AEKMeans):
         "use_mi": ["boolean"],
         "use_gcn": ["boolean"],
         "cluster_variance": [StrOptions({"unit", "learned"})],
+        **TrainingRowsMixin._training_rows_constraints,
     }
 
     def __init__(
@@ -190,7 +199,7 @@ class SDDECC(AEKMeans):
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
-        encoder="auto", channels=None,
+        encoder="auto", channels=None, training_rows="float32",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -211,6 +220,7 @@ class SDDECC(AEKMeans):
         self.use_mi = use_mi
         self.use_gcn = use_gcn
         self.cluster_variance = cluster_variance
+        self.training_rows = training_rows
 
     # Its pretraining adds the mutual-information and prior terms to the reconstruction of a
     # convolutional autoencoder: SGD at the image recipe's rate of 1 diverges on it.
@@ -223,6 +233,7 @@ class SDDECC(AEKMeans):
         super()._check_fit_data(X)
         if self.use_gcn:
             check_n_neighbors(self.n_neighbors, X.shape[0])
+            self._check_training_rows(X)
 
     def _build_module(self, n_features):
         return SDDECCModule(

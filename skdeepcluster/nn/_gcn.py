@@ -3,7 +3,12 @@
 import torch
 from torch import nn
 
-from ..functional import kl_clustering_loss, reconstruction_loss, student_t_assignment
+from ..functional import (
+    kl_clustering_loss,
+    reconstruction_loss,
+    reference_norms,
+    student_t_assignment,
+)
 from ._autoencoder import ACTIVATIONS
 
 
@@ -64,11 +69,33 @@ class GCNFusion(nn.Module):
         self.gcn_layers.append(GCNLayer(widths[-1], n_clusters, None))
         self.register_buffer("train_X", None)
         self.register_buffer("adjacency", None)
+        self._inference_cache = None
 
     def set_graph(self, X, adjacency):
         """Keep the training data (n_nodes, n_features) and its normalised adjacency."""
         self.train_X = X
         self.adjacency = adjacency
+        self._inference_cache = None
+
+    def inference_cache(self, metric):
+        """``(supports, norms)`` for new samples: :meth:`training_supports` and the training
+        rows' :func:`~skdeepcluster.functional.reference_norms` for ``metric``.
+
+        Computed once (one full-graph pass, without gradients) and kept while the weights,
+        the training rows, their device and the mode stay as they are: a later prediction of
+        new samples then costs their kNN search and ``k`` rows of each layer's supports.
+        It holds ``n_nodes`` times the sum of the GCN layers' widths floats; it is not
+        pickled.
+        """
+        rows = self.train_X
+        key = (self.training, metric, id(rows), rows._version, rows.device,
+               tuple(p._version for p in self.parameters()))
+        cache = getattr(self, "_inference_cache", None)
+        if cache is None or cache[0] != key:
+            with torch.no_grad():
+                cache = (key, self.training_supports(), reference_norms(rows, metric))
+            self._inference_cache = cache
+        return cache[1], cache[2]
 
     def _raw_encoder_outputs(self, x):
         outputs = []

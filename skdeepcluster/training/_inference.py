@@ -23,18 +23,21 @@ def evaluating(module):
         module.train(was_training)
 
 
-def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
+def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK, with_count=False):
     """Apply ``fn(x_chunk)`` to ``X`` in fixed-size, zero-padded chunks without gradients.
 
     Parameters
     ----------
     fn : callable
         Maps a float32 tensor of shape (chunk_size, n_features) to a tensor, or a tuple of
-        tensors, with one row per input row.
+        tensors, with one row per input row; with ``with_count``, ``fn(x_chunk, n)`` is also
+        told how many leading rows are samples (the rest is padding).
     module : torch.nn.Module
         Put in evaluation mode for the call and restored afterwards.
     X : ndarray of shape (n_samples, n_features)
     device : torch.device
+    chunk_size : int, default=INFERENCE_CHUNK
+    with_count : bool, default=False
 
     Returns
     -------
@@ -50,7 +53,7 @@ def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK):
             n = len(chunk)
             if n < chunk_size:
                 chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
-            out = fn(chunk.to(device))
+            out = fn(chunk.to(device), n) if with_count else fn(chunk.to(device))
             out = out if isinstance(out, tuple) else (out,)
             parts.append(tuple(o[:n].detach().cpu().numpy() for o in out))
     if not parts:
