@@ -70,9 +70,12 @@ def _block_rows(X, width):
 
 
 def _tracing():
-    """Whether torch is tracing the computation (an ONNX export): its row count is free."""
-    return (torch.compiler.is_compiling() or torch.compiler.is_exporting()
-            or torch.onnx.is_in_onnx_export())
+    """Whether torch is tracing the computation (an ONNX export): its row count is free.
+    (``torch.compiler``'s checks are looked up: older torch releases lack some.)"""
+    compiler = getattr(torch, "compiler", None)
+    checks = (getattr(compiler, "is_compiling", None), getattr(compiler, "is_exporting", None),
+              torch.onnx.is_in_onnx_export)
+    return any(check() for check in checks if check is not None)
 
 
 def _mahalanobis_by_factors(X, means, precisions_cholesky, covariance_type):
