@@ -21,6 +21,7 @@ from sklearn.mixture._gaussian_mixture import (
 from sklearn.utils._array_api import get_namespace
 
 from skdeepcluster import TorchGaussianMixture
+from skdeepcluster.models import _mixture
 from skdeepcluster.functional import (
     COVARIANCE_TYPES,
     e_step,
@@ -154,6 +155,22 @@ def test_every_start_is_sklearns_for_the_same_random_state(covariance_type, init
     assert_array_equal(ours.predict(X), theirs.predict(X))
     assert_array_equal(our_sample[1], their_sample[1])
     assert_allclose(our_sample[0], their_sample[0], rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++"])
+def test_the_device_start_gives_sklearns_fit_too(init_params, monkeypatch):
+    # the start other devices take (the seeding and Lloyd in torch), run on the CPU
+    X, _ = make_blobs(n_samples=400, centers=4, n_features=3, cluster_std=2.5,
+                      random_state=1)
+    theirs = GaussianMixture(4, init_params=init_params, n_init=2, random_state=3).fit(X)
+    monkeypatch.setattr(_mixture, "_host_start", lambda X: False)
+    for name in ("KMeans", "sklearn_kmeans_plusplus"):  # scikit-learn's are not called
+        monkeypatch.setattr(_mixture, name, None)
+    ours = TorchGaussianMixture(4, init_params=init_params, n_init=2, random_state=3,
+                                device="cpu").fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-10)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -50,6 +50,12 @@ def _random_state(random_state):
     return check_random_state(random_state)
 
 
+def _host_start(X):
+    """Whether the start is scikit-learn's own functions on the host (X on the CPU), or
+    the same draws in torch on X's device."""
+    return X.device.type == "cpu"
+
+
 def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng):
     """``(X, y)``: ``n_samples`` points drawn from a Gaussian mixture, and their components.
 
@@ -446,7 +452,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         Lloyd iterations in torch elsewhere), uniform random rows, or one sample per
         component (drawn, or the k-means++ seeds). ``X_host`` is the validated input."""
         n_samples, k = len(X), self.n_components
-        on_cpu = X.device.type == "cpu"
+        on_cpu = _host_start(X)
         if self.init_params == "random":
             resp = torch.as_tensor(rng.uniform(size=(n_samples, k)), dtype=_DTYPE, device=X.device)
             return resp / resp.sum(dim=1, keepdim=True)
