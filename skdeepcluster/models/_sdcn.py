@@ -57,8 +57,9 @@ class TrainingRowsMixin:
     def __getstate__(self):
         state = super().__getstate__()
         network = state.get("module_")
-        if (self.training_rows == "float16" and isinstance(network, dict)
-                and "train_X" in network["tensors"]):
+        # a model pickled before training_rows existed kept float32 rows
+        if (getattr(self, "training_rows", "float32") == "float16"
+                and isinstance(network, dict) and "train_X" in network["tensors"]):
             tensors = dict(network["tensors"])
             tensors["train_X"] = tensors["train_X"].astype(np.float16)  # exact: rounded
             state["module_"] = dict(network, tensors=tensors)
