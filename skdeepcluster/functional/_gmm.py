@@ -59,13 +59,14 @@ def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
 
 #: Elements of the temporaries formed per block of rows by the full and tied E and M steps:
 #: blocks that stay in the CPU's cache, and few large ones on a GPU (one kernel each).
-_BLOCK_ELEMENTS = {"cpu": 2**18}
+_BLOCK_ELEMENTS_CPU = 2**18
 _BLOCK_ELEMENTS_ELSEWHERE = 2**24
 
 
 def _block_rows(X, width):
     """Rows per block of ``X`` when a block forms temporaries of ``width`` per row."""
-    budget = _BLOCK_ELEMENTS.get(X.device.type, _BLOCK_ELEMENTS_ELSEWHERE)
+    cpu = X.device.type == "cpu"
+    budget = _BLOCK_ELEMENTS_CPU if cpu else _BLOCK_ELEMENTS_ELSEWHERE
     return max(1, budget // max(1, width))
 
 

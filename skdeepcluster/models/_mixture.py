@@ -25,7 +25,6 @@ from ..functional import (
     lloyd,
     m_step,
     n_mixture_parameters,
-    nearest_center,
     precision_cholesky,
 )
 
@@ -461,8 +460,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 labels = KMeans(k, n_init=1, random_state=rng).fit(X_host).labels_
                 labels = torch.as_tensor(labels, dtype=torch.int64)
             else:
-                centers = lloyd(X, X[kmeans_plusplus(X, k, rng)])[0]
-                labels = nearest_center(X, centers)[0]
+                labels = lloyd(X, X[kmeans_plusplus(X, k, rng)])[1]
             return torch.nn.functional.one_hot(labels, k).to(_DTYPE)
         if self.init_params == "random_from_data":
             indices = rng.choice(n_samples, size=k, replace=False)
