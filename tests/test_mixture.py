@@ -130,6 +130,9 @@ def test_own_initialisation_gives_sklearns_fit(data, covariance_type, init_param
     assert_allclose(model.lower_bound_, reference.lower_bound_, rtol=1e-10)
     if init_params == "kmeans" or covariance_type != "tied":
         assert adjusted_rand_score(y, labels) == 1.0
+        # and, having found the blobs, the optimum of scikit-learn's default fit
+        default = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+        assert_allclose(model.lower_bound_, default.lower_bound_, rtol=1e-6)
 
 
 @parametrize_types
