@@ -171,9 +171,9 @@ _SHARED = {
         Cluster of each training sample, from a final assignment pass of the trained model:
         ``labels_`` equals ``predict(X)`` on the training data.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during :term:`fit`, when ``X`` has string column names.
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :meth:`fit`, when ``X`` has string column names.
     n_iter_ : int
         Training epochs run, over all phases.
     history_ : list of dict

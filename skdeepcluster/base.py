@@ -197,6 +197,20 @@ class BaseDeepClusterer(
     estimator exactly as it was before it. Ctrl-C while a phase trains stops training with a
     :class:`~skdeepcluster.training.FitInterruptedWarning`; the fit then completes from the
     network as it is (clusters from its code, the final assignment pass).
+
+    Examples
+    --------
+    Every deep clusterer of the package is one, with scikit-learn's clusterer API:
+
+    >>> import numpy as np
+    >>> from skdeepcluster import DMM, BaseDeepClusterer
+    >>> X = np.array([[0.0, 0.1], [0.1, 0.0], [0.0, 0.0], [5.0, 5.1], [5.1, 5.0], [5.0, 5.0]])
+    >>> model = DMM(n_clusters=2, max_epochs=5, random_state=0)
+    >>> isinstance(model, BaseDeepClusterer)
+    True
+    >>> labels = model.fit_predict(X)
+    >>> bool((labels == model.labels_).all() and (labels == model.predict(X)).all())
+    True
     """
 
     _parameter_constraints: dict = {

@@ -63,7 +63,24 @@ _FILE_FORMAT = (
 
 def get_data_home(data_home=None):
     """Folder of the benchmark files: ``data_home``, else ``$SKDEEPCLUSTER_DATA``, else
-    ``~/skdeepcluster_data``."""
+    ``~/skdeepcluster_data``.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to use; None looks it up as above.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, with ``~`` expanded. It need not exist.
+
+    Examples
+    --------
+    >>> from skdeepcluster.datasets import get_data_home
+    >>> get_data_home("data").name
+    'data'
+    """
     if data_home is None:
         data_home = os.environ.get("SKDEEPCLUSTER_DATA", Path("~") / "skdeepcluster_data")
     return Path(data_home).expanduser()
@@ -189,6 +206,15 @@ def build_benchmark(name, source, data_home=None):
     ------
     ValueError
         ``source`` does not hold the release's arrays (nothing is written).
+
+    Examples
+    --------
+    With the four MNIST IDX files downloaded by hand into ``mnist-release/``::
+
+        from skdeepcluster.datasets import build_benchmark, load_benchmark
+
+        build_benchmark("mnist", "mnist-release", data_home="data")   # writes data/mnist.npz
+        X, y = load_benchmark("mnist", data_home="data")              # 70,000 x 784
     """
     if name not in _BUILDERS:
         raise ValueError(f"name={name!r} cannot be built; choose one of {sorted(_BUILDERS)}")
@@ -328,6 +354,13 @@ def make_pinwheel(
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,)
         Arm of each point.
+
+    Examples
+    --------
+    >>> from skdeepcluster.datasets import make_pinwheel
+    >>> X, y = make_pinwheel(100, n_clusters=5, random_state=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((100, 2), [0, 1, 2, 3, 4])
     """
     rng = check_random_state(random_state)
     y = np.arange(n_samples) % n_clusters
@@ -388,6 +421,13 @@ def make_toroidal_blobs(
     X : ndarray of shape (n_samples, n_features)
         Points in ``[0, 1)``.
     y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skdeepcluster.datasets import make_toroidal_blobs
+    >>> X, y = make_toroidal_blobs(200, n_clusters=4, random_state=0)
+    >>> X.shape, bool((X >= 0).all() and (X < 1).all())
+    ((200, 2), True)
     """
     rng = check_random_state(random_state)
     if centers is None:

@@ -24,7 +24,20 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
 class IllDefinedCovarianceError(ValueError):
-    """A covariance matrix lost positive definiteness (a component collapsed)."""
+    """A covariance matrix lost positive definiteness (a component collapsed).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.functional import IllDefinedCovarianceError, precision_cholesky
+    >>> try:
+    ...     precision_cholesky(torch.zeros(1, 2, 2), "full")
+    ... except IllDefinedCovarianceError as error:
+    ...     print(error)
+    a covariance matrix is not positive definite
+    >>> issubclass(IllDefinedCovarianceError, ValueError)
+    True
+    """
 
 
 def precision_cholesky(covariances, covariance_type):

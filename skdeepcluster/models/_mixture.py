@@ -263,7 +263,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     lower_bounds_ : list of float
         Its per-iteration values.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     device_ : torch.device
 
     See Also

@@ -107,7 +107,7 @@ class StackedAutoencoder(nn.Module):
 
 
 class MLPAutoencoder(StackedAutoencoder):
-    """Stacked autoencoder ``D - h_1 - ... - h_m - L`` with a mirrored decoder.
+    """Stacked autoencoder with a mirrored decoder: ``D - h_1 - (...) - h_m - L``.
 
     Hidden layers use ``activation``; the code layer and the output layer are linear, as in
     DEC's ``D-500-500-2000-10`` network. The output is raw: a reconstruction for a squared

@@ -11,7 +11,7 @@ def conv_output_size(size):
 
 
 class ConvAutoencoder(StackedAutoencoder):
-    """Convolutional autoencoder ``C x H x W -> c_1 -> ... -> c_m -> L`` with a mirrored decoder.
+    """Convolutional autoencoder with a mirrored decoder: ``C x H x W -> c_1 -> (...) -> L``.
 
     Each encoder block is a 3x3 convolution with stride 2 (halving the feature map, rounding
     up) and ``activation``; a linear layer maps the last feature map to the code. The decoder

@@ -20,6 +20,17 @@ class StudentTClusterer(nn.Module):
 
     Forward returns ``(code, reconstruction or None, q)`` with ``q`` of shape
     (n_samples, n_clusters).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, StudentTClusterer
+    >>> model = StudentTClusterer(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3)
+    >>> code, reconstruction, q = model(torch.zeros(4, 6))
+    >>> tuple(code.shape), tuple(reconstruction.shape), tuple(q.shape)
+    ((4, 2), (4, 6), (4, 3))
+    >>> bool(torch.allclose(q.sum(dim=1), torch.ones(4)))
+    True
     """
 
     def __init__(self, autoencoder, n_clusters, dof=1.0, reconstruct=True):
@@ -51,6 +62,21 @@ class SelfTrainingLoss(nn.Module):
     gamma : float, default=0.0
         Weight of the reconstruction loss.
     reconstruction : {"mse", "bce"}, default="mse"
+
+    Examples
+    --------
+    The target is set by hand here; in training :class:`~skdeepcluster.training.TargetRefresh`
+    sets it.
+
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SelfTrainingLoss, StudentTClusterer
+    >>> model = StudentTClusterer(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3)
+    >>> criterion = SelfTrainingLoss(gamma=0.1)
+    >>> criterion.target = torch.full((10, 3), 1 / 3)  # P of 10 training samples
+    >>> X, index = torch.zeros(4, 6), torch.tensor([0, 3, 5, 9])
+    >>> loss = criterion(model(X), X, index)
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, gamma=0.0, reconstruction="mse"):

@@ -37,6 +37,18 @@ class DissimilarityMixture(nn.Module):
         that the ``-phi~`` term of the loss is bounded below.
     factors : Parameter of shape (n_clusters, n_features, n_features)
         Only for mahalanobis: ``A_k = factors[k] @ factors[k].T``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import DissimilarityMixture
+    >>> mixture = DissimilarityMixture(n_features=2, n_clusters=3)
+    >>> h = torch.zeros(5, 2)
+    >>> s = mixture(h)
+    >>> tuple(s.shape), bool(torch.allclose(s.sum(dim=1), torch.ones(5)))
+    ((5, 3), True)
+    >>> tuple(mixture.clustering_loss(h, s).shape)
+    (5,)
     """
 
     def __init__(self, n_features, n_clusters, dissimilarity="euclidean", alpha=1.0, params=None):
@@ -100,7 +112,18 @@ class DissimilarityMixture(nn.Module):
 
 
 class MixtureLoss(nn.Module):
-    """Mean clustering loss of a :class:`DissimilarityMixture` (the shallow DMM's loss)."""
+    """Mean clustering loss of a :class:`DissimilarityMixture` (the shallow DMM's loss).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import DissimilarityMixture, MixtureLoss
+    >>> mixture = DissimilarityMixture(n_features=2, n_clusters=3)
+    >>> X = torch.zeros(5, 2)
+    >>> loss = MixtureLoss(mixture)(mixture(X), X, torch.arange(5))
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
+    """
 
     def __init__(self, mixture):
         super().__init__()
@@ -124,6 +147,16 @@ class DMAEModule(nn.Module):
         On the autoencoder's code.
 
     Forward returns ``(code, s, reconstruction)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import DissimilarityMixture, DMAEModule, MLPAutoencoder
+    >>> autoencoder = MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2)
+    >>> model = DMAEModule(autoencoder, DissimilarityMixture(n_features=2, n_clusters=3))
+    >>> code, s, reconstruction = model(torch.zeros(4, 6))
+    >>> tuple(code.shape), tuple(s.shape), tuple(reconstruction.shape)
+    ((4, 2), (4, 3), (4, 6))
     """
 
     def __init__(self, autoencoder, mixture):
@@ -142,6 +175,17 @@ class DMAELoss(nn.Module):
 
     ``L_r`` is the reconstruction loss per element (``"mse"`` or ``"bce"``), ``L_c`` the
     mixture's clustering loss per sample.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import DissimilarityMixture, DMAELoss, DMAEModule, MLPAutoencoder
+    >>> mixture = DissimilarityMixture(n_features=2, n_clusters=3)
+    >>> model = DMAEModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), mixture)
+    >>> X = torch.zeros(4, 6)
+    >>> loss = DMAELoss(mixture, lambda_r=1.0, lambda_c=0.5)(model(X), X, torch.arange(4))
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, mixture, lambda_r=1.0, lambda_c=1.0, reconstruction="mse"):

@@ -20,6 +20,16 @@ class GCNLayer(nn.Module):
     n_in, n_out : int
     activation : str or None, default="relu"
         A key of :data:`~skdeepcluster.nn.ACTIVATIONS`, or None for a linear output.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import GCNLayer
+    >>> layer = GCNLayer(3, 2)
+    >>> adjacency = torch.eye(4).to_sparse()  # 4 nodes, self-loops only
+    >>> out = layer(torch.ones(4, 3), adjacency)
+    >>> tuple(out.shape), bool((out >= 0).all())
+    ((4, 2), True)
     """
 
     def __init__(self, n_in, n_out, activation="relu"):
@@ -54,6 +64,17 @@ class GCNFusion(nn.Module):
     n_clusters : int
     delta : float, default=0.5
     activation : str, default="relu"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import GCNFusion, MLPAutoencoder
+    >>> fusion = GCNFusion(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), 6, n_clusters=3)
+    >>> [tuple(layer.weight.shape) for layer in fusion.gcn_layers]
+    [(6, 8), (8, 2), (2, 3)]
+    >>> fusion.set_graph(torch.zeros(5, 6), torch.eye(5).to_sparse())
+    >>> [tuple(support.shape) for support in fusion.training_supports()]
+    [(5, 8), (5, 2), (5, 3)]
     """
 
     def __init__(self, autoencoder, n_features, n_clusters, delta=0.5, activation="relu"):
@@ -162,6 +183,17 @@ class SDCNModule(GCNFusion):
     Forward maps the training data, in node order, to ``(code, reconstruction, q, z)``:
     ``q`` the Student's t assignment of the code, ``z`` the GCN's softmax output, both of
     shape (n_nodes, n_clusters).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SDCNModule
+    >>> model = SDCNModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3)
+    >>> X = torch.zeros(5, 6)
+    >>> model.set_graph(X, torch.eye(5).to_sparse())  # usually a kNN graph of X
+    >>> code, reconstruction, q, z = model(X)
+    >>> tuple(code.shape), tuple(q.shape), tuple(z.shape)
+    ((5, 2), (5, 3), (5, 3))
     """
 
     def __init__(self, autoencoder, n_clusters, delta=0.5, dof=1.0, activation="relu"):
@@ -192,6 +224,19 @@ class SDCNLoss(nn.Module):
     lambda_q : float, default=0.1
     lambda_z : float, default=0.01
     reconstruction : {"mse", "bce"}, default="mse"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SDCNLoss, SDCNModule
+    >>> model = SDCNModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3)
+    >>> X = torch.zeros(5, 6)
+    >>> model.set_graph(X, torch.eye(5).to_sparse())
+    >>> criterion = SDCNLoss()
+    >>> criterion.target = torch.full((5, 3), 1 / 3)  # P, set by TargetRefresh in training
+    >>> loss = criterion(model(X), X, torch.arange(5))
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, lambda_q=0.1, lambda_z=0.01, reconstruction="mse"):

@@ -17,6 +17,18 @@ class ReconstructionLoss(nn.Module):
         Widths of the views that sit side by side in ``X``: the loss is then the mean over
         views of each view's mean loss, so that a narrow view weighs as much as a wide one.
         None averages over all features.
+
+    Examples
+    --------
+    Only the reconstruction, the second item of ``output``, is compared with ``X``:
+
+    >>> import torch
+    >>> from skdeepcluster.nn import ReconstructionLoss
+    >>> code, reconstruction = torch.zeros(4, 2), torch.ones(4, 5)
+    >>> float(ReconstructionLoss()((code, reconstruction), torch.zeros(4, 5)))
+    1.0
+    >>> float(ReconstructionLoss(views=[2, 3])((code, reconstruction), torch.zeros(4, 5)))
+    1.0
     """
 
     def __init__(self, kind="mse", views=None):
@@ -44,6 +56,15 @@ class TargetLoss(nn.Module):
         Target of every training sample.
     kind : {"mse", "bce"}, default="mse"
         See :func:`skdeepcluster.functional.reconstruction_loss`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import TargetLoss
+    >>> criterion = TargetLoss(torch.ones(10, 2))  # targets of 10 training samples
+    >>> index = torch.tensor([0, 4, 7])  # the batch's rows among them
+    >>> float(criterion(torch.zeros(3, 2), None, index))
+    1.0
     """
 
     def __init__(self, targets, kind="mse"):

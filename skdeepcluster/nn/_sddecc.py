@@ -53,6 +53,18 @@ class SDDECCModule(GCNFusion):
     Forward returns ``(mu, log_var, z, reconstruction, mi_loss, y)``; ``mi_loss`` is the
     negated bound (global plus mean local; 0 without ``use_mi``) and ``y`` is None while
     not ``clustering``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SDDECCModule
+    >>> model = SDDECCModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), 6, n_clusters=3)
+    >>> X = torch.zeros(5, 6)
+    >>> model.set_graph(X, torch.eye(5).to_sparse())  # usually a kNN graph of X
+    >>> model.clustering = True
+    >>> mu, log_var, z, reconstruction, mi_loss, y = model.eval()(X)
+    >>> tuple(z.shape), tuple(reconstruction.shape), mi_loss.shape, tuple(y.shape)
+    ((5, 2), (5, 6), torch.Size([]), (5, 3))
     """
 
     def __init__(self, autoencoder, n_features, n_clusters, delta=0.5, activation="relu",
@@ -145,6 +157,17 @@ class SDDECCLoss(nn.Module):
     lambda_1 : float, default=0.01
     lambda_2 : float, default=1.0
     reconstruction : {"mse", "bce"}, default="mse"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SDDECCLoss, SDDECCModule
+    >>> autoencoder = MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2)
+    >>> model = SDDECCModule(autoencoder, 6, n_clusters=3, use_mi=False, use_gcn=False).eval()
+    >>> X = torch.zeros(4, 6)
+    >>> loss = SDDECCLoss(model)(model(X), X)  # pretraining: prior constraint, no clusters yet
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, module, lambda_1=0.01, lambda_2=1.0, reconstruction="mse"):
@@ -181,6 +204,19 @@ class GCNWarmStart(nn.Module):
         With its graph set (``set_graph``).
     encoder_outputs : list of Tensor
         ``module._encoder_outputs(module.train_X)`` in evaluation mode, without gradients.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import GCNWarmStart, MLPAutoencoder, SDDECCModule
+    >>> module = SDDECCModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), 6, n_clusters=3)
+    >>> X = torch.zeros(5, 6)
+    >>> module.eval().set_graph(X, torch.eye(5).to_sparse())
+    >>> with torch.no_grad():
+    ...     warm_start = GCNWarmStart(module, module._encoder_outputs(X))
+    >>> y = warm_start(X)
+    >>> tuple(y.shape), tuple(warm_start.code.shape)
+    ((5, 3), (5, 2))
     """
 
     def __init__(self, module, encoder_outputs):
@@ -208,6 +244,19 @@ class GCNWarmStartLoss(nn.Module):
     Parameters
     ----------
     warm_start : GCNWarmStart
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import GCNWarmStart, GCNWarmStartLoss, MLPAutoencoder, SDDECCModule
+    >>> module = SDDECCModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), 6, n_clusters=3)
+    >>> X = torch.zeros(5, 6)
+    >>> module.eval().set_graph(X, torch.eye(5).to_sparse())
+    >>> with torch.no_grad():
+    ...     warm_start = GCNWarmStart(module, module._encoder_outputs(X))
+    >>> loss = GCNWarmStartLoss(warm_start)(warm_start(X), X, torch.arange(5))
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, warm_start):

@@ -20,6 +20,15 @@ class GaussianMixturePrior(nn.Module):
     ----------
     n_clusters : int
     latent_dim : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import GaussianMixturePrior
+    >>> prior = GaussianMixturePrior(n_clusters=3, latent_dim=2)
+    >>> log_p = prior.responsibilities(torch.zeros(4, 2))
+    >>> tuple(log_p.shape), bool(torch.allclose(log_p.exp().sum(dim=1), torch.ones(4)))
+    ((4, 3), True)
     """
 
     def __init__(self, n_clusters, latent_dim):
@@ -51,6 +60,16 @@ class Standardize(nn.Module):
     Parameters
     ----------
     n_features : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import Standardize
+    >>> x = torch.tensor([[0.0, 10.0], [2.0, 10.0], [4.0, 10.0]])
+    >>> Standardize(2).fit(x)(x)
+    tensor([[-1.,  0.],
+            [ 0.,  0.],
+            [ 1.,  0.]])
     """
 
     def __init__(self, n_features):
@@ -70,7 +89,9 @@ class Standardize(nn.Module):
 
 
 def cluster_classifier(latent_dim, n_clusters):
-    """DVAE's classifier ``z -> logits of q(c|z)``: ``L-C``, or ``L-C-C`` when C < 10.
+    """DVAE's classifier: from a code ``z`` to the logits of the cluster posterior.
+
+    An ``L-C`` network, or ``L-C-C`` when C < 10.
 
     Ma (2022) uses a 10-C network for ten clusters and 10-C-C for fewer; the extra hidden
     layer (ReLU) gives a small number of clusters a non-linear boundary. A fixed
@@ -134,6 +155,15 @@ class PseudoLabelLoss(nn.Module):
     ----------
     labels : Tensor of shape (n_samples,), int64
         Pseudo-label of every training sample (e.g. from k-means).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import PseudoLabelLoss
+    >>> criterion = PseudoLabelLoss(torch.tensor([0, 1, 1, 0]))  # e.g. k-means labels
+    >>> logits = torch.tensor([[0.0, -100.0], [-100.0, 0.0]])  # confident and right
+    >>> bool(criterion(logits, None, torch.tensor([0, 2])) == 0)
+    True
     """
 
     def __init__(self, labels):
@@ -161,6 +191,17 @@ class VaDEModule(nn.Module):
         Maps ``z`` to cluster logits; None takes ``q(c|z)`` from the prior (VaDE).
 
     Forward returns ``(mu, log_var, z, reconstruction, log_gamma)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, VaDEModule
+    >>> model = VaDEModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3).eval()
+    >>> mu, log_var, z, reconstruction, log_gamma = model(torch.zeros(4, 6))
+    >>> tuple(z.shape), tuple(reconstruction.shape), tuple(log_gamma.shape)
+    ((4, 2), (4, 6), (4, 3))
+    >>> bool(torch.equal(z, mu))  # no sampling in evaluation mode
+    True
     """
 
     def __init__(self, autoencoder, n_clusters, classifier=None):
@@ -223,6 +264,16 @@ class VaDELoss(nn.Module):
     similarity : {"printed", "batch", "kernel"}, default="printed"
         Form of the similarity loss (see
         :func:`~skdeepcluster.functional.wasserstein_similarity_loss`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, VaDELoss, VaDEModule
+    >>> model = VaDEModule(MLPAutoencoder(6, hidden_dims=(8,), latent_dim=2), n_clusters=3).eval()
+    >>> X = torch.zeros(4, 6)
+    >>> loss = VaDELoss(model, kind="mse")(model(X), X)
+    >>> loss.shape, bool(torch.isfinite(loss))
+    (torch.Size([]), True)
     """
 
     def __init__(self, module, kind, beta=0.0, similarity="printed"):

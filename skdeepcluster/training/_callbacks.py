@@ -20,6 +20,22 @@ class PhaseProgress(Callback):
         Label of the bar (``"pretrain"``, ``"fine-tune"``...).
     file : file-like, default=None
         Where the bar is drawn; standard error by default.
+
+    Examples
+    --------
+    >>> import io
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, ReconstructionLoss
+    >>> from skdeepcluster.training import ClusterNet, InMemoryDataset, PhaseProgress
+    >>> out = io.StringIO()
+    >>> net = ClusterNet(
+    ...     MLPAutoencoder(3, hidden_dims=(), latent_dim=2), criterion=ReconstructionLoss,
+    ...     max_epochs=2, batch_size=4, train_split=None, callbacks__print_log=None,
+    ...     callbacks=[PhaseProgress("pretrain", file=out)],
+    ... )
+    >>> _ = net.fit(InMemoryDataset(torch.zeros(8, 3)), None)
+    >>> "pretrain: 100%" in out.getvalue()
+    True
     """
 
     def __init__(self, phase, file=None):
@@ -48,6 +64,21 @@ class EpochLog(Callback):
     ----------
     phase : str
     sink : callable, default=print
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, ReconstructionLoss
+    >>> from skdeepcluster.training import ClusterNet, EpochLog, InMemoryDataset
+    >>> lines = []
+    >>> net = ClusterNet(
+    ...     MLPAutoencoder(3, hidden_dims=(), latent_dim=2), criterion=ReconstructionLoss,
+    ...     max_epochs=2, batch_size=4, train_split=None, callbacks__print_log=None,
+    ...     callbacks=[EpochLog("pretrain", sink=lines.append)],
+    ... )
+    >>> _ = net.fit(InMemoryDataset(torch.zeros(8, 3)), None)
+    >>> [line.split("  loss")[0] for line in lines]
+    ['[pretrain] epoch    1/2', '[pretrain] epoch    2/2']
     """
 
     def __init__(self, phase, sink=print):
@@ -73,6 +104,21 @@ class FiniteLoss(Callback):
     ----------
     phase : str
         Name of the phase, for the message.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, ReconstructionLoss
+    >>> from skdeepcluster.training import ClusterNet, FiniteLoss, InMemoryDataset
+    >>> net = ClusterNet(
+    ...     MLPAutoencoder(3, hidden_dims=(), latent_dim=2), criterion=ReconstructionLoss,
+    ...     max_epochs=2, batch_size=4, train_split=None, callbacks__print_log=None,
+    ...     callbacks=[FiniteLoss("pretrain")],
+    ... )
+    >>> net.fit(InMemoryDataset(torch.full((8, 3), float("nan"))), None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: The 'pretrain' training phase diverged: its loss was nan at epoch 1. ...
     """
 
     def __init__(self, phase):
@@ -111,6 +157,23 @@ class TargetRefresh(Callback):
     tol : float, default=1e-3
     chunk_size : int, default=4096
         Rows per no-grad pass when computing ``q``.
+
+    Examples
+    --------
+    With all centres alike every sample keeps label 0, so the labels settle at the first
+    refresh and training stops after one epoch:
+
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, SelfTrainingLoss, StudentTClusterer
+    >>> from skdeepcluster.training import ClusterNet, InMemoryDataset, TargetRefresh
+    >>> model = StudentTClusterer(MLPAutoencoder(3, hidden_dims=(), latent_dim=2), n_clusters=2)
+    >>> net = ClusterNet(
+    ...     model, criterion=SelfTrainingLoss, max_epochs=5, batch_size=4, train_split=None,
+    ...     callbacks__print_log=None, callbacks=[TargetRefresh(update_interval=1)],
+    ... )
+    >>> _ = net.fit(InMemoryDataset(torch.zeros(8, 3)), None)
+    >>> len(net.history), net.history[:, "delta_label"]
+    (1, [0.0])
     """
 
     def __init__(self, update_interval=140, tol=1e-3, chunk_size=4096):
@@ -167,6 +230,24 @@ class WarmupWeight(Callback):
     attribute : str
     value : float
     warmup_epochs : int
+
+    Examples
+    --------
+    DMAE's clustering loss, off for the first epoch:
+
+    >>> import torch
+    >>> from skdeepcluster.nn import DissimilarityMixture, DMAELoss, DMAEModule, MLPAutoencoder
+    >>> from skdeepcluster.training import ClusterNet, InMemoryDataset, WarmupWeight
+    >>> module = DMAEModule(MLPAutoencoder(3, hidden_dims=(), latent_dim=2),
+    ...                     DissimilarityMixture(n_features=2, n_clusters=2))
+    >>> net = ClusterNet(
+    ...     module, criterion=DMAELoss(module.mixture), max_epochs=3, batch_size=4,
+    ...     train_split=None, callbacks__print_log=None,
+    ...     callbacks=[WarmupWeight("lambda_c", 1.0, warmup_epochs=1)],
+    ... )
+    >>> _ = net.fit(InMemoryDataset(torch.zeros(8, 3)), None)
+    >>> net.history[:, "lambda_c"]
+    [0.0, 1.0, 1.0]
     """
 
     def __init__(self, attribute, value, warmup_epochs):

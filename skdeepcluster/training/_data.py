@@ -16,6 +16,16 @@ class InMemoryDataset(Dataset):
     In skorch's ``(X, y)`` batch convention the "target" is the sample index, so that a loss
     can look up per-sample state kept for the whole data set (e.g. DEC's target
     distribution) for the rows of its batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.training import InMemoryDataset
+    >>> dataset = InMemoryDataset(torch.arange(6.0).reshape(3, 2))
+    >>> len(dataset)
+    3
+    >>> dataset[2]
+    (tensor([4., 5.]), 2)
     """
 
     def __init__(self, X):
@@ -45,6 +55,17 @@ class DeviceBatchIterator:
     generator : torch.Generator or None, default=None
         A CPU generator; required when ``shuffle`` is true so that no global state is used.
     drop_last : bool, default=False
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.training import DeviceBatchIterator, InMemoryDataset
+    >>> dataset = InMemoryDataset(torch.arange(10.0).reshape(5, 2))
+    >>> [index.tolist() for _, index in DeviceBatchIterator(dataset, 2, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    >>> batches = DeviceBatchIterator(dataset, 2, generator=torch.Generator().manual_seed(0))
+    >>> len(batches), sorted(i for _, index in batches for i in index.tolist())
+    (3, [0, 1, 2, 3, 4])
     """
 
     def __init__(self, dataset, batch_size, shuffle=True, generator=None, drop_last=False):

@@ -18,7 +18,20 @@ __all__ = ["FitInterruptedWarning", "Interruption", "catch_interrupt"]
 
 
 class FitInterruptedWarning(UserWarning):
-    """A fit was interrupted by the user (Ctrl-C) while training and finished without it."""
+    """A fit was interrupted by the user (Ctrl-C) while training and finished without it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skdeepcluster.training import FitInterruptedWarning, Interruption
+    >>> issubclass(FitInterruptedWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     Interruption.stopped("cluster", 2, 50)
+    >>> caught[0].category is FitInterruptedWarning
+    True
+    """
 
 
 class Interruption:
@@ -29,6 +42,15 @@ class Interruption:
     requested : bool
         A SIGINT arrived while the fit ran. The phase it reached calls :meth:`stopped`;
         every later phase sees the flag and does not train.
+
+    Examples
+    --------
+    >>> from skdeepcluster.training import Interruption, catch_interrupt
+    >>> interruption = Interruption()
+    >>> with catch_interrupt(interruption):
+    ...     pass  # train here: Ctrl-C would set the flag
+    >>> interruption.requested
+    False
     """
 
     def __init__(self):

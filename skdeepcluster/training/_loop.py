@@ -35,6 +35,21 @@ class ClusterNet(NeuralNet):
         Applied to each training batch on the device before the forward pass (data
         augmentation); the criterion sees the transformed batch as ``X``. Not used at
         inference.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.nn import MLPAutoencoder, ReconstructionLoss
+    >>> from skdeepcluster.training import ClusterNet, DeviceBatchIterator, InMemoryDataset
+    >>> net = ClusterNet(
+    ...     MLPAutoencoder(3, hidden_dims=(), latent_dim=2), criterion=ReconstructionLoss,
+    ...     max_epochs=2, batch_size=4, train_split=None, callbacks__print_log=None,
+    ...     iterator_train=DeviceBatchIterator,
+    ...     iterator_train__generator=torch.Generator().manual_seed(0),
+    ... )
+    >>> _ = net.fit(InMemoryDataset(torch.zeros(8, 3)), None)  # no labels: y is None
+    >>> len(net.history), net.history[-1, "train_batch_count"]
+    (2, 2)
     """
 
     def __init__(self, *args, batch_transform=None, **kwargs):
@@ -115,6 +130,18 @@ class TrainingConfig:
     interruption : Interruption
         Whether the user interrupted the fit; shared by every phase (and every copy made
         with ``dataclasses.replace``), so that no phase trains after the interrupt.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import torch
+    >>> from skdeepcluster.training import TrainingConfig
+    >>> config = TrainingConfig(device=torch.device("cpu"), batch_size=32, lr=1e-3)
+    >>> config.optimizer, config.verbose, config.interruption.requested
+    ('adam', 0, False)
+    >>> finer = dataclasses.replace(config, lr=1e-4)
+    >>> finer.interruption is config.interruption
+    True
     """
 
     device: torch.device
