@@ -1,5 +1,5 @@
-"""The documentation's sources: the API reference lists every public name, and every public
-estimator's docstring has an Examples section (run as a doctest).
+"""The documentation's sources: the API reference lists every public name, every public
+estimator's docstring has an Examples section (run as a doctest), the README stays short.
 
 The site itself is built by ``.ci/run`` (Sphinx with warnings as errors, the gallery run).
 """
@@ -53,3 +53,7 @@ def test_every_estimator_has_an_examples_section(name):
     examples = obj.__doc__.partition("Examples\n    --------\n")[2]
     assert ">>> " in examples
 
+
+
+def test_readme_is_short():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 150
