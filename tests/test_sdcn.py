@@ -11,6 +11,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from skdeepcluster import SDCN, SDDECC
 from skdeepcluster.functional import KNN_CHUNK, knn_graph, knn_indices
+from skdeepcluster.models._knn import approximate_knn_indices, faiss_or_none
 from skdeepcluster.nn import GCNLayer, MLPAutoencoder, SDCNModule
 
 from .conftest import FAST
@@ -214,3 +215,64 @@ def test_no_training_rows_keeps_labels_transform_and_score(blobs, model):
         assert fitted.score(X) == full.score(X)
         with pytest.raises(ValueError, match="training_rows='none'.*cannot predict"):
             fitted.predict(X)
+
+
+# --- the training graph's approximate search (faiss, in the test extra) -------------------
+
+needs_faiss = pytest.mark.skipif(
+    faiss_or_none() is None, reason="faiss is not installed (pip install faiss-cpu)")
+
+
+@needs_faiss
+@pytest.mark.parametrize("metric", ["heat", "cosine"])
+def test_approximate_search_probing_every_list_is_the_exact_search(metric):
+    # with every inverted list probed the candidates hold the true neighbours, and they are
+    # ranked as the exact search ranks (duplicated rows: equal scores to the lower index)
+    X = np.random.RandomState(3).randn(400, 5).astype(np.float32)
+    X[200:210] = X[100:110]
+    X = torch.from_numpy(X)
+    exact = knn_indices(X, X, 4, metric=metric, exclude_self=True)
+    assert torch.equal(approximate_knn_indices(X, 4, metric=metric, n_probe=1000), exact)
+
+
+@needs_faiss
+def test_approximate_search_gives_valid_neighbours_when_it_misses_some():
+    X = torch.from_numpy(np.random.RandomState(4).rand(3000, 8).astype(np.float32))
+    found = approximate_knn_indices(X, 5, n_probe=1, seed=0)
+    exact = knn_indices(X, X, 5, exclude_self=True)
+    assert found.shape == (3000, 5)
+    assert not (found == torch.arange(3000).unsqueeze(1)).any()  # never a row itself
+    assert all(len(set(row)) == 5 for row in found.tolist())  # five distinct rows
+    recall = (found.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).float().mean()
+    assert 0.3 < recall < 1.0  # one list of about 200 misses some neighbours, finds most
+    assert torch.equal(approximate_knn_indices(X, 5, n_probe=1, seed=0), found)
+
+
+@needs_faiss
+def test_knn_algorithm_auto_is_exact_below_the_threshold_and_without_faiss(monkeypatch):
+    from skdeepcluster.models import _knn
+
+    assert _knn.resolve_knn_algorithm("auto", _knn.APPROXIMATE_MIN_ROWS - 1) == "exact"
+    assert _knn.resolve_knn_algorithm("auto", _knn.APPROXIMATE_MIN_ROWS) == "approximate"
+    assert _knn.resolve_knn_algorithm("exact", 10**7) == "exact"
+    monkeypatch.setattr(_knn, "faiss_or_none", lambda: None)
+    assert _knn.resolve_knn_algorithm("auto", 10**7) == "exact"
+    with pytest.raises(ImportError, match="knn_algorithm='approximate' needs faiss"):
+        _knn.resolve_knn_algorithm("approximate", 100)
+
+
+@needs_faiss
+@pytest.mark.parametrize("model", _graph_models(), ids=lambda m: type(m).__name__)
+def test_graph_models_fit_on_an_approximate_graph(blobs, model, monkeypatch):
+    from skdeepcluster.models import _knn
+
+    X, _ = blobs
+    exact = clone(model).fit(X)
+    assert exact.knn_algorithm_ == "exact"  # "auto" on a few rows
+    monkeypatch.setattr(_knn, "APPROXIMATE_MIN_ROWS", 10)
+    first = clone(model).fit(X)
+    assert first.knn_algorithm_ == "approximate"
+    again = clone(model).fit(X)
+    assert_array_equal(first.labels_, again.labels_)  # the same random_state, the same fit
+    assert_array_equal(first.predict(X), first.labels_)
+    assert np.isfinite(first.transform(X)).all()

@@ -12,13 +12,21 @@ from ..functional import knn_graph, knn_indices
 from ..nn import SDCNLoss, SDCNModule
 from ..training import evaluating
 from ._dec import DEC
+from ._knn import KNN_ALGORITHMS, approximate_knn_indices, resolve_knn_algorithm
 
 
-def attach_knn_graph(module, X, n_neighbors, similarity, device):
-    """Give a :class:`~skdeepcluster.nn.GCNFusion` the training data and its sparse kNN graph."""
-    X_train = torch.tensor(X, dtype=torch.float32, device=device)
-    neighbors = knn_indices(X_train, X_train, n_neighbors, metric=similarity, exclude_self=True)
-    module.set_graph(X_train, knn_graph(neighbors, len(X_train)))
+def attach_knn_graph(estimator, X, rng):
+    """Give the estimator's :class:`~skdeepcluster.nn.GCNFusion` the training data and its
+    sparse kNN graph, searched as ``knn_algorithm`` says (set ``knn_algorithm_``)."""
+    X_train = torch.tensor(X, dtype=torch.float32, device=estimator.device_)
+    k, metric = estimator.n_neighbors, estimator.similarity
+    estimator.knn_algorithm_ = resolve_knn_algorithm(estimator.knn_algorithm, len(X))
+    if estimator.knn_algorithm_ == "approximate":
+        seed = rng.randint(np.iinfo(np.int32).max)  # drawn only here: exact fits draw nothing
+        neighbors = approximate_knn_indices(X_train, k, metric=metric, seed=seed)
+    else:
+        neighbors = knn_indices(X_train, X_train, k, metric=metric, exclude_self=True)
+    estimator.module_.set_graph(X_train, knn_graph(neighbors, len(X_train)))
 
 
 #: Rows per (padded) chunk when new samples go through the GCN. Smaller than other models'
@@ -34,7 +42,10 @@ class TrainingRowsMixin:
     """``training_rows`` for the graph models (SDCN, SDDECC): how the fitted network keeps
     its training rows (``train_X``), and the graph with them."""
 
-    _training_rows_constraints: dict = {"training_rows": [StrOptions(set(TRAINING_ROWS))]}
+    _training_rows_constraints: dict = {
+        "training_rows": [StrOptions(set(TRAINING_ROWS))],
+        "knn_algorithm": [StrOptions(set(KNN_ALGORITHMS))],
+    }
 
     def _check_training_rows(self, X):
         if self.training_rows == "float16" and np.abs(X).max() > _FLOAT16_MAX:
@@ -164,10 +175,12 @@ class SDCN(TrainingRowsMixin, DEC):
     lambda_z : float, default=0.01
         Weight of ``KL(P || Z)``.
     {training_rows}
+    {knn_algorithm}
 
     Attributes
     ----------
     {dec_attributes}
+    {knn_algorithm_attribute}
     {common_attributes}
 
     See Also
@@ -220,7 +233,7 @@ class SDCN(TrainingRowsMixin, DEC):
         dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
         similarity="heat", delta=0.5, lambda_q=0.1, lambda_z=0.01,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
-        encoder="auto", channels=None, training_rows="float32",
+        encoder="auto", channels=None, training_rows="float32", knn_algorithm="auto",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -233,6 +246,7 @@ class SDCN(TrainingRowsMixin, DEC):
             pretrain_lr=pretrain_lr, encoder=encoder, channels=channels,
         )
         self.training_rows = training_rows
+        self.knn_algorithm = knn_algorithm
         self.n_neighbors = n_neighbors
         self.similarity = similarity
         self.delta = delta
@@ -253,7 +267,7 @@ class SDCN(TrainingRowsMixin, DEC):
 
     def _initialize_clusters(self, X, rng):
         super()._initialize_clusters(X, rng)
-        attach_knn_graph(self.module_, X, self.n_neighbors, self.similarity, self.device_)
+        attach_knn_graph(self, X, rng)
 
     def _fine_tune(self, X, config, generator):
         # One step an epoch on the whole graph: the rows must stay in node order.

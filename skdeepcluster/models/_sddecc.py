@@ -121,6 +121,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         Notes).
     {training_rows}
         Used with ``use_gcn`` only: without the GCN no rows are kept.
+    {knn_algorithm}
 
     Attributes
     ----------
@@ -130,6 +131,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         Inertia of the k-means initialisation, on the pretrained code.
     cluster_variance_ : float
         ``s^2`` after training (1.0 with ``cluster_variance="unit"``).
+    {knn_algorithm_attribute}
     {common_attributes}
 
     See Also
@@ -199,7 +201,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
-        encoder="auto", channels=None, training_rows="float32",
+        encoder="auto", channels=None, training_rows="float32", knn_algorithm="auto",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -221,6 +223,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         self.use_gcn = use_gcn
         self.cluster_variance = cluster_variance
         self.training_rows = training_rows
+        self.knn_algorithm = knn_algorithm
 
     # Its pretraining adds the mutual-information and prior terms to the reconstruction of a
     # convolutional autoencoder: SGD at the image recipe's rate of 1 diverges on it.
@@ -266,7 +269,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
                 variance = self.inertia_ / (len(X) * self.latent_dim)
                 self.module_.cluster_log_var.fill_(math.log(max(variance, 1e-12)))
         if self.use_gcn:
-            attach_knn_graph(self.module_, X, self.n_neighbors, self.similarity, self.device_)
+            attach_knn_graph(self, X, rng)
         self.module_.clustering = True
 
     def _fine_tune(self, X, config, generator):
