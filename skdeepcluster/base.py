@@ -142,7 +142,7 @@ def check_float32_range(X, what="X"):
     """
     X = np.asarray(X)
     if X.dtype == np.float64 and X.size:
-        largest = float(np.abs(X).max())
+        largest = max(float(X.max()), -float(X.min()))  # no temporary the size of X
         if largest > float(np.finfo(np.float32).max):
             raise ValueError(
                 f"{what} holds values up to {largest:.3g} in absolute value, beyond float32's "

@@ -32,6 +32,10 @@ from ..functional import (
 #: collapsing component is fragile in single precision.
 _DTYPE = torch.float64
 
+#: Values of ``X`` converted to float64 at a time by ``predict``, ``predict_proba`` and
+#: ``score_samples`` (2 MiB): their memory does not grow with the rows beyond the output.
+_INFERENCE_ELEMENTS = 2**18
+
 _COLLAPSED = (  # scikit-learn's message, which its tests match
     "Fitting the mixture model failed because some components have ill-defined empirical "
     "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
@@ -561,8 +565,16 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         ]
 
     def _e_step(self, X):
-        X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
-        return e_step(X_t, *self._tensors(), self.covariance_type)
+        """``e_step`` on the validated array ``X``, converted to float64 on the device a
+        block of rows at a time: ``X`` may be a memory-mapped array larger than memory."""
+        rows = max(1, _INFERENCE_ELEMENTS // X.shape[1])
+        tensors = self._tensors()
+        parts = [
+            e_step(torch.tensor(X[start : start + rows], dtype=_DTYPE, device=self.device_),
+                   *tensors, self.covariance_type)
+            for start in range(0, len(X), rows)
+        ]
+        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
     def _log_resp(self, X):
         return self._e_step(X)[1].cpu().numpy()
