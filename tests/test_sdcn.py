@@ -276,3 +276,21 @@ def test_graph_models_fit_on_an_approximate_graph(blobs, model, monkeypatch):
     assert_array_equal(first.labels_, again.labels_)  # the same random_state, the same fit
     assert_array_equal(first.predict(X), first.labels_)
     assert np.isfinite(first.transform(X)).all()
+
+
+@needs_faiss
+def test_approximate_search_in_blocks_of_rows_finds_the_same_neighbours(monkeypatch):
+    from skdeepcluster.models import _knn
+
+    X = torch.from_numpy(np.random.RandomState(5).rand(2000, 6).astype(np.float32))
+    whole = approximate_knn_indices(X, 3, n_probe=2, seed=0)
+    monkeypatch.setattr(_knn, "SEARCH_BLOCK", 300)  # seven calls, the last one short
+    assert torch.equal(approximate_knn_indices(X, 3, n_probe=2, seed=0), whole)
+
+
+def test_lists_probed_keep_their_share_as_the_rows_grow():
+    from skdeepcluster.models._knn import PROBED_SHARE, default_n_probe, inverted_lists
+
+    assert default_n_probe(70_000) == 16  # 16 of 1,058 lists on all of MNIST
+    assert inverted_lists(10**6) == 4000
+    assert default_n_probe(10**6) == 4000 // PROBED_SHARE == 62
