@@ -294,3 +294,30 @@ def test_lists_probed_keep_their_share_as_the_rows_grow():
     assert default_n_probe(70_000) == 16  # 16 of 1,058 lists on all of MNIST
     assert inverted_lists(10**6) == 4000
     assert default_n_probe(10**6) == 4000 // PROBED_SHARE == 62
+
+
+@pytest.mark.parametrize("model", _graph_models(), ids=lambda m: type(m).__name__)
+def test_a_model_pickled_before_training_rows_and_knn_algorithm_loads(blobs, model):
+    X, _ = blobs
+    fitted = clone(model).fit(X)
+    state = fitted.__getstate__()
+    for name in ("training_rows", "knn_algorithm", "knn_algorithm_"):
+        del state[name]  # as pickled before these existed
+    old = type(model).__new__(type(model))
+    old.__setstate__(state)
+    assert old.get_params()["knn_algorithm"] == "exact"  # what it was fitted with
+    assert old.get_params()["training_rows"] == "float32"
+    assert old.knn_algorithm_ == "exact"
+    assert_array_equal(old.predict(X), fitted.predict(X))
+    assert_array_equal(pickle.loads(pickle.dumps(old)).predict(X), fitted.predict(X))
+
+
+@pytest.mark.parametrize("model", _graph_models(), ids=lambda m: type(m).__name__)
+def test_approximate_search_without_faiss_fails_before_training(blobs, model, monkeypatch):
+    from skdeepcluster.models import _knn
+
+    monkeypatch.setattr(_knn, "faiss_or_none", lambda: None)
+    model = clone(model).set_params(knn_algorithm="approximate")
+    with pytest.raises(ImportError, match="pip install faiss-cpu"):
+        model.fit(blobs[0])
+    assert not hasattr(model, "module_")  # raised before any network was built

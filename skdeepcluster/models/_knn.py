@@ -88,7 +88,8 @@ def approximate_knn_indices(X, k, *, metric="heat", seed=0, n_probe=None):
         Nearest first, self excluded, on ``X``'s device.
     """
     faiss = faiss_or_none()
-    rows = X.detach().to("cpu", torch.float32)
+    reference = X.detach().cpu()  # once: X may live on a GPU
+    rows = reference.float()
     if metric == "cosine":  # euclidean order on the unit sphere is cosine order
         rows = F.normalize(rows, dim=1)
     array = np.ascontiguousarray(rows.numpy())
@@ -111,8 +112,8 @@ def approximate_knn_indices(X, k, *, metric="heat", seed=0, n_probe=None):
         block = candidates[start : start + KNN_CHUNK]
         ids = torch.arange(start, start + len(block)).unsqueeze(1)
         invalid = (block == n) | (block == ids)
-        scores = _exact_scores(X[start : start + len(block)].detach().cpu(),
-                               X.detach().cpu()[block.clamp(max=n - 1)], metric)
+        scores = _exact_scores(reference[start : start + len(block)],
+                               reference[block.clamp(max=n - 1)], metric)
         scores[invalid] = -torch.inf
         order = scores.sort(dim=1, descending=True, stable=True).indices[:, :k]
         out.append(block.gather(1, order))
@@ -120,7 +121,6 @@ def approximate_knn_indices(X, k, *, metric="heat", seed=0, n_probe=None):
     neighbors, short = torch.cat(out), torch.cat(short)
     if short.any():  # too few candidates: these rows are searched exactly
         where = short.nonzero()[:, 0]
-        reference = X.detach().cpu()
         exact = knn_indices(reference[where], reference, k + 1, metric=metric)
         for i, row in enumerate(where.tolist()):
             neighbors[row] = exact[i][exact[i] != row][:k]

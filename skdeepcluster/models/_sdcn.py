@@ -77,6 +77,10 @@ class TrainingRowsMixin:
         return state
 
     def __setstate__(self, state):
+        # a model pickled before these parameters existed: the behaviour it was fitted with
+        state = {"training_rows": "float32", "knn_algorithm": "exact", **state}
+        if "module_" in state and state.get("use_gcn", True):  # SDDECC may have no graph
+            state.setdefault("knn_algorithm_", "exact")
         network = state.get("module_")
         if isinstance(network, dict) and "train_X" in network["tensors"]:
             tensors = dict(network["tensors"])
@@ -257,6 +261,7 @@ class SDCN(TrainingRowsMixin, DEC):
         super()._check_fit_data(X)
         check_n_neighbors(self.n_neighbors, X.shape[0])
         self._check_training_rows(X)
+        resolve_knn_algorithm(self.knn_algorithm, X.shape[0])  # faiss missing: say so now
 
     def _build_module(self, n_features):
         autoencoder = super(DEC, self)._build_module(n_features)

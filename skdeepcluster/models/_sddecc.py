@@ -12,6 +12,7 @@ from ..nn import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ..training import evaluating, train_module
 from ._ae_base import AutoencoderClusterer
 from ._baselines import AEKMeans
+from ._knn import resolve_knn_algorithm
 from ._sdcn import (
     TrainingRowsMixin,
     attach_knn_graph,
@@ -237,6 +238,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         if self.use_gcn:
             check_n_neighbors(self.n_neighbors, X.shape[0])
             self._check_training_rows(X)
+            resolve_knn_algorithm(self.knn_algorithm, X.shape[0])  # faiss missing: say so now
 
     def _build_module(self, n_features):
         return SDDECCModule(
