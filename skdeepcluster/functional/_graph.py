@@ -42,6 +42,17 @@ def _exact_scores(queries, rows, metric):
     return -(r - q).square().sum(dim=2)
 
 
+def _rank_candidates(queries, reference, candidates, k, metric, excluded=None):
+    """The ``k`` best of each query's ``candidates`` (columns into ``reference``, ascending
+    for equal scores to go to the lower index), by :func:`_exact_scores`; ``excluded``
+    (a boolean mask like ``candidates``) marks entries that may not be chosen."""
+    exact = _exact_scores(queries, reference[candidates], metric)
+    if excluded is not None:
+        exact[excluded] = -torch.inf
+    order = exact.sort(dim=1, descending=True, stable=True).indices[:, :k]
+    return candidates.gather(1, order)
+
+
 def knn_indices(queries, reference, k, *, metric="heat", exclude_self=False, norms=None):
     """Indices of the ``k`` nearest rows of ``reference`` for each row of ``queries``.
 
@@ -85,11 +96,8 @@ def knn_indices(queries, reference, k, *, metric="heat", exclude_self=False, nor
         if exclude_self:
             score[rows, rows + start] = -torch.inf
         candidates = _best_columns(score, n_candidates)
-        exact = _exact_scores(block, reference[candidates], metric)
-        if exclude_self:
-            exact[candidates == (rows + start).unsqueeze(1)] = -torch.inf
-        order = exact.sort(dim=1, descending=True, stable=True).indices[:, :k]
-        out.append(candidates.gather(1, order))
+        own = candidates == (rows + start).unsqueeze(1) if exclude_self else None
+        out.append(_rank_candidates(block, reference, candidates, k, metric, own))
     return torch.cat(out)
 
 

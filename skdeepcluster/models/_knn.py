@@ -8,7 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from ..functional import knn_indices
-from ..functional._graph import KNN_CHUNK, _candidates, _exact_scores
+from ..functional._graph import KNN_CHUNK, _candidates, _rank_candidates
 
 #: Values of the graph models' ``knn_algorithm``.
 KNN_ALGORITHMS = ("auto", "exact", "approximate")
@@ -112,11 +112,8 @@ def approximate_knn_indices(X, k, *, metric="heat", seed=0, n_probe=None):
         block = candidates[start : start + KNN_CHUNK]
         ids = torch.arange(start, start + len(block)).unsqueeze(1)
         invalid = (block == n) | (block == ids)
-        scores = _exact_scores(reference[start : start + len(block)],
-                               reference[block.clamp(max=n - 1)], metric)
-        scores[invalid] = -torch.inf
-        order = scores.sort(dim=1, descending=True, stable=True).indices[:, :k]
-        out.append(block.gather(1, order))
+        out.append(_rank_candidates(reference[start : start + len(block)], reference,
+                                    block.clamp(max=n - 1), k, metric, invalid))
         short.append((~invalid).sum(dim=1) < k)
     neighbors, short = torch.cat(out), torch.cat(short)
     if short.any():  # too few candidates: these rows are searched exactly
