@@ -17,7 +17,7 @@ from skdeepcluster.training import (
     make_dataset,
     train_module,
 )
-from skdeepcluster.training._loop import OPTIMIZERS
+from skdeepcluster.training._loop import OPTIMIZERS, kept_loss
 
 CPU = torch.device("cpu")
 
@@ -121,6 +121,17 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses(in_memory):
     # lr 0: every epoch sees the same network; batches of 16, 16 and 8 rows
     assert [r["loss"] for r in history] == pytest.approx([full, full], rel=1e-5)
     assert len(callback.seen) == 6
+
+
+def test_batch_losses_kept_for_the_epoch_end_do_not_hold_their_batches():
+    # F.mse_loss on the CPU returns a scalar that views a buffer the size of its batch; the
+    # loop keeps each batch's loss until the epoch's end, so it must keep the scalar alone
+    # (else memory grows with the batches of an epoch)
+    output, X = torch.rand(256, 32, requires_grad=True), torch.rand(256, 32)
+    loss = ReconstructionLoss()(output, X, None)
+    kept = kept_loss(loss)
+    assert kept.untyped_storage().nbytes() == kept.element_size()
+    assert kept.item() == loss.item() and kept.grad_fn is None
 
 
 def test_every_batch_trains_in_training_mode():

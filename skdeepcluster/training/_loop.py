@@ -19,6 +19,16 @@ from ._interrupt import Interruption
 _SKORCH_KEYS = {"epoch", "batches", "train_batch_count", "train_loss", "train_loss_best", "dur"}
 
 
+def kept_loss(loss):
+    """A batch's loss as the loop keeps it until the epoch's end: detached, and a copy.
+
+    Not a view: some losses (``F.mse_loss`` on the CPU) return a scalar that views a buffer
+    the size of the batch, which a view would keep alive, so that memory would grow with the
+    batches of an epoch.
+    """
+    return loss.detach().clone()
+
+
 class ClusterNet(NeuralNet):
     """skorch ``NeuralNet`` for unsupervised training.
 
@@ -91,7 +101,7 @@ class ClusterNet(NeuralNet):
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            losses.append(step["loss"].detach())
+            losses.append(kept_loss(step["loss"]))
             self.history.record_batch(f"{prefix}_batch_size", get_len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, **step)
         if losses:
