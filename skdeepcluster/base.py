@@ -25,6 +25,7 @@ from ._persist import network_state, restore_network
 from ._rng import fit_generators
 from .training import (
     Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, evaluating, local_torch_seed,
+    training_tensor,
 )
 
 __all__ = [
@@ -303,7 +304,7 @@ class BaseDeepClusterer(
                 torch_defaults(), fit_generators(seed, device) as generators,
                 catch_interrupt(config.interruption),
             ):
-                X_train = torch.tensor(X, dtype=torch.float32)
+                X_train = training_tensor(X)  # float32 rows are shared, not copied
                 self.device_ = device
                 with local_torch_seed(seed, device, generators["cpu"]):
                     self.module_ = self._build_module(X.shape[1]).to(device)

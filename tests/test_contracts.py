@@ -143,6 +143,17 @@ def test_dtype_preserved(estimator, blobs):
         assert fitted(estimator, X.astype(dtype)).transform(X.astype(dtype)).dtype == dtype
 
 
+@parametrize
+def test_fit_shares_float32_rows_and_never_writes_them(estimator, blobs):
+    # float32 rows are trained on in place, not copied (training_tensor): the fit must
+    # only read them, and give what a float64 copy of them gives
+    X = blobs[0].astype(np.float32)
+    before = X.copy()
+    model = fitted(estimator, X)
+    assert_array_equal(X, before)
+    assert_array_equal(model.labels_, fitted(estimator, before.astype(np.float64)).labels_)
+
+
 @parametrize_ae
 def test_history_and_n_iter(estimator, blobs):
     X, _ = blobs

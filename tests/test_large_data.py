@@ -1,5 +1,6 @@
-"""Inference on data larger than memory: a fitted model predicts a memory-mapped array in
-chunks, in a process whose memory limit is below the size of the data."""
+"""Data larger than memory: a fitted model predicts a memory-mapped array in chunks, and the
+autoencoder models fit one batch by batch, in a process whose memory limit is below the size
+of the data."""
 
 import os
 import pickle
@@ -10,8 +11,9 @@ import textwrap
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 
-from skdeepcluster import SDCN, AEKMeans, TorchGaussianMixture
+from skdeepcluster import DEC, SDCN, AEKMeans, TorchGaussianMixture
 
 from .conftest import FAST
 
@@ -20,29 +22,38 @@ resource = pytest.importorskip("resource")  # POSIX
 N_ROWS, N_FEATURES = 150_000, 128
 HEADROOM = 48 * 2**20  # bytes the limited process may allocate beyond what it holds
 
-# Run in a fresh interpreter: load the models, open the memory-mapped rows read-only, limit
-# the private memory (RLIMIT_DATA, which does not count the file's pages), show that a full
-# copy of the rows no longer fits, then predict every row.
-CHILD = textwrap.dedent("""
+# Run in a fresh interpreter: open the memory-mapped rows read-only, limit the private memory
+# (RLIMIT_DATA, which does not count the file's pages), show that a full copy of the rows no
+# longer fits, then run the test's calls.
+LIMIT = textwrap.dedent("""
     import pickle, resource, sys
     import numpy as np
 
     folder, dtype = sys.argv[1], sys.argv[2]
-    models = pickle.load(open(f"{folder}/models.pkl", "rb"))
     X = np.memmap(f"{folder}/X-{dtype}.dat", dtype=dtype, mode="r", shape=(%d, %d))
-    for model in models.values():  # whatever a first call builds (caches, the allocator's
-        model.predict(X[:20000])       # arenas of torch's threads), built before the limit
-    for line in open("/proc/self/status"):
-        if line.startswith("VmData:"):
-            limit = int(line.split()[1]) * 1024 + %d
-    hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))  # the soft limit only
-    try:
-        np.array(X)
-    except MemoryError:
-        pass
-    else:
-        sys.exit("a full copy of the rows fitted under the limit: the test proves nothing")
+
+    def limit_memory():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmData:"):
+                limit = int(line.split()[1]) * 1024 + %d
+        hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))  # the soft limit only
+        try:
+            np.array(X)
+        except MemoryError:
+            pass
+        else:
+            sys.exit("a full copy of the rows fitted under the limit: the test proves nothing")
+        return hard
+""" % (N_ROWS, N_FEATURES, HEADROOM))
+
+# Load the fitted models, make whatever a first call builds (caches, the allocator's arenas of
+# torch's threads) before the limit, then predict every row under it.
+PREDICT = LIMIT + textwrap.dedent("""
+    models = pickle.load(open(f"{folder}/models.pkl", "rb"))
+    for model in models.values():
+        model.predict(X[:20000])
+    hard = limit_memory()
     out = {}
     for name, model in models.items():
         out[name] = {"predict": model.predict(X)}
@@ -54,7 +65,29 @@ CHILD = textwrap.dedent("""
             out[name]["score_samples"] = model.score_samples(X)
     resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))  # room to write the results
     pickle.dump(out, open(f"{folder}/out-{dtype}.pkl", "wb"))
-""" % (N_ROWS, N_FEATURES, HEADROOM))
+""")
+
+# Fit each model once on a slice first (the same caches and arenas), then on every row under
+# the limit.
+FIT = LIMIT + textwrap.dedent("""
+    models = pickle.load(open(f"{folder}/unfitted.pkl", "rb"))
+    for model in models.values():
+        model.fit(X[:20000])
+    hard = limit_memory()
+    out = {name: model.fit(X).labels_ for name, model in models.items()}
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
+    pickle.dump(out, open(f"{folder}/fit-{dtype}.pkl", "wb"))
+""")
+
+
+def _run_limited(script, folder, dtype):
+    # glibc raises its mmap threshold as large blocks are freed, and then keeps freed heap
+    # memory mapped: a fixed threshold makes the limit measure what is alive, not what the
+    # allocator has not returned yet
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
+    run = subprocess.run([sys.executable, "-c", script, str(folder), dtype],
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +118,7 @@ def memmapped(tmp_path_factory):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_predict_a_memory_mapped_array_larger_than_the_memory_limit(memmapped, dtype):
     folder, arrays, models = memmapped
-    # glibc raises its mmap threshold as large blocks are freed, and then keeps freed heap
-    # memory mapped: a fixed threshold makes the limit measure what is alive, not what the
-    # allocator has not returned yet
-    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
-    run = subprocess.run([sys.executable, "-c", CHILD, str(folder), dtype],
-                         capture_output=True, text=True, timeout=600, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
+    _run_limited(PREDICT, folder, dtype)
     with open(folder / f"out-{dtype}.pkl", "rb") as f:
         out = pickle.load(f)
     X = arrays[dtype]  # the same calls without a limit give the same results
@@ -111,3 +138,25 @@ def test_fit_takes_a_memory_mapped_array(memmapped):
     from_memmap = AEKMeans(3, random_state=0, **FAST).fit(X)
     from_array = AEKMeans(3, random_state=0, **FAST).fit(np.array(X))
     assert_array_equal(from_memmap.labels_, from_array.labels_)
+
+
+#: Models that fit float32 rows without copying them: the autoencoder models stream their
+#: batches from the rows (settings small enough for one epoch over 150,000 rows).
+OUT_OF_CORE = {
+    "AEKMeans": AEKMeans(3, random_state=0, **{**FAST, "pretrain_epochs": 1,
+                                               "batch_size": 1024}),
+    "DEC": DEC(3, random_state=0, max_epochs=1, update_interval=1,
+               **{**FAST, "pretrain_epochs": 1, "batch_size": 1024}),
+}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_fit_a_memory_mapped_array_larger_than_the_memory_limit(memmapped):
+    folder, arrays, _ = memmapped
+    with open(folder / "unfitted.pkl", "wb") as f:
+        pickle.dump(OUT_OF_CORE, f)
+    _run_limited(FIT, folder, "float32")
+    with open(folder / "fit-float32.pkl", "rb") as f:
+        labels = pickle.load(f)
+    for name, model in OUT_OF_CORE.items():  # the same fit without a limit, in memory
+        assert_array_equal(labels[name], clone(model).fit(np.array(arrays["float32"])).labels_)

@@ -1,7 +1,7 @@
 """The one training loop (a skorch ``NeuralNet``), its data path, callbacks and inference helper."""
 
 from ._callbacks import EpochLog, FiniteLoss, PhaseProgress, TargetRefresh, WarmupWeight
-from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset
+from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset, training_tensor
 from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
 from ._interrupt import FitInterruptedWarning, Interruption, catch_interrupt
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
@@ -26,5 +26,6 @@ __all__ = [
     "make_dataset",
     "train_layerwise",
     "train_module",
+    "training_tensor",
     "WarmupWeight",
 ]

@@ -1,7 +1,9 @@
 """Training data path: one tensor sliced by a seeded permutation, or a DataLoader fallback."""
 
 import math
+import warnings
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -90,6 +92,51 @@ class DeviceBatchIterator:
         for b in range(len(self)):
             index = order[b * self.batch_size : (b + 1) * self.batch_size]
             yield self.X[index], index
+
+
+#: Rows converted at a time when training rows are not float32 already.
+_CONVERT_ELEMENTS = 2**22
+
+
+def training_tensor(X):
+    """The validated training rows as a float32 CPU tensor, without a copy where possible.
+
+    Float32 rows in C order (a ``numpy.memmap`` included) are shared, not copied: a
+    memory-mapped array is then read batch by batch as training slices it, and the fit never
+    holds a second copy of the rows. Other rows are converted into one float32 array a block
+    at a time, so that no temporary of the input's size is formed. The training loop only
+    reads the tensor (every batch is a copy of its rows), so the caller's array is never
+    written to.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        float32 or float64 rows.
+
+    Returns
+    -------
+    Tensor of shape (n_samples, n_features), float32, on the CPU
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster.training import training_tensor
+    >>> X = np.arange(6, dtype=np.float32).reshape(3, 2)
+    >>> training_tensor(X).data_ptr() == X.ctypes.data  # shared, not copied
+    True
+    >>> training_tensor(X.astype(np.float64)).dtype
+    torch.float32
+    """
+    if X.dtype == np.float32 and X.flags.c_contiguous:
+        with warnings.catch_warnings():
+            # a read-only memory map: torch warns that it cannot mark the tensor read-only
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            return torch.from_numpy(np.asarray(X))
+    out = np.empty(X.shape, dtype=np.float32)
+    rows = max(1, _CONVERT_ELEMENTS // max(1, X.shape[1]))
+    for start in range(0, len(X), rows):
+        out[start : start + rows] = X[start : start + rows]
+    return torch.from_numpy(out)
 
 
 def _fits_on(device, nbytes):
