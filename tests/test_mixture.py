@@ -83,6 +83,36 @@ def test_m_step_and_log_prob_match_sklearn(data, covariance_type):
     )
 
 
+@parametrize_types
+def test_m_step_over_blocks_of_rows_equals_the_whole(data, covariance_type):
+    X, _ = data
+    resp = _t(np.random.RandomState(0).dirichlet(np.ones(3), size=len(X)))
+    whole = m_step(_t(X), resp, covariance_type, 1e-6)
+    blocks = m_step(_t(X).split(70), resp, covariance_type, 1e-6)
+    for a, b in zip(whole, blocks):
+        assert_allclose(b.numpy(), a.numpy(), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="the blocks hold 200 rows, resp 300"):
+        m_step(_t(X[:200]).split(70), resp, covariance_type, 1e-6)
+
+
+@parametrize_types
+def test_float32_rows_are_streamed_in_blocks_with_the_same_fit(data, covariance_type,
+                                                               monkeypatch):
+    # float32 rows on the CPU are converted a block at a time as EM reads them, never
+    # copied whole; blocks of 7 rows here give the fit of the rows converted at once
+    X = data[0].astype(np.float32)
+    params = {"covariance_type": covariance_type, "random_state": 0, "device": "cpu"}
+    whole = TorchGaussianMixture(3, **params).fit(X.astype(np.float64))
+    monkeypatch.setattr(_mixture, "_FIT_ELEMENTS", 7 * X.shape[1])
+    assert isinstance(_mixture._fit_rows(X, torch.device("cpu")), _mixture._RowBlocks)
+    streamed = TorchGaussianMixture(3, **params).fit(X)
+    assert streamed.n_iter_ == whole.n_iter_
+    assert_allclose(streamed.lower_bound_, whole.lower_bound_, rtol=1e-10)
+    assert_allclose(streamed.means_, whole.means_, rtol=1e-6)
+    assert_array_equal(streamed.predict(X), whole.predict(X))
+    assert streamed.means_.dtype == np.float32
+
+
 def test_e_step_normalises(data):
     X, _ = data
     weights, means, cov = m_step(_t(X), _t(np.full((len(X), 3), 1 / 3)), "diag", 1e-6)

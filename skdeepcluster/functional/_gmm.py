@@ -168,12 +168,32 @@ def e_step(X, weights, means, precisions_cholesky, covariance_type):
     return log_prob_norm, weighted - log_prob_norm.unsqueeze(1)
 
 
+def _with_resp(blocks, resp):
+    """Each block of rows with the rows of ``resp`` that belong to it."""
+    start = 0
+    for block in blocks:
+        yield block, resp[start : start + len(block)]
+        start += len(block)
+    if start != len(resp):
+        raise ValueError(f"the blocks hold {start} rows, resp {len(resp)}")
+
+
+def _total(parts):
+    """Sum of the tensors of ``parts``; the one tensor itself when there is one."""
+    total = None
+    for part in parts:
+        total = part if total is None else total + part
+    return total
+
+
 def m_step(X, resp, covariance_type, reg_covar):
     """Maximisation step: the mixture parameters that maximise the expected log-likelihood.
 
     Parameters
     ----------
-    X : Tensor of shape (n_samples, n_features)
+    X : Tensor of shape (n_samples, n_features), or an iterable of such tensors
+        The rows, or blocks of them in order (e.g. converted from a memory-mapped array a
+        block at a time); an iterable is read twice for full covariances.
     resp : Tensor of shape (n_samples, n_components)
         Responsibilities (rows sum to one).
     covariance_type : {"full", "tied", "diag", "spherical"}
@@ -186,33 +206,50 @@ def m_step(X, resp, covariance_type, reg_covar):
     means : Tensor of shape (n_components, n_features)
     covariances : Tensor
         Shape by ``covariance_type``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeepcluster.functional import m_step
+    >>> X = torch.tensor([[0.0], [2.0], [10.0], [12.0]], dtype=torch.float64)
+    >>> resp = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]],
+    ...                     dtype=torch.float64)
+    >>> weights, means, variances = m_step(X, resp, "diag", 0.0)
+    >>> means.flatten().round(decimals=6).tolist(), variances.flatten().round(decimals=6).tolist()
+    ([1.0, 11.0], [1.0, 1.0])
+    >>> torch.equal(m_step(X.split(3), resp, "diag", 0.0)[1], means)  # blocks of rows
+    True
     """
+    blocks = (X,) if torch.is_tensor(X) else X
     eps = 10 * torch.finfo(resp.dtype).eps
     nk = resp.sum(dim=0) + eps
-    sums = resp.T @ X
+    sums = _total(block_resp.T @ block for block, block_resp in _with_resp(blocks, resp))
     means = sums / nk.unsqueeze(1)
-    n_features = X.shape[1]
-    eye = torch.eye(n_features, dtype=X.dtype, device=X.device)
+    n_components, n_features = means.shape
+    eye = torch.eye(n_features, dtype=resp.dtype, device=resp.device)
     if covariance_type == "full":
         # centred products, as scikit-learn's, accumulated over blocks of rows for all
         # components at once
-        n_components = len(means)
-        covariances = torch.zeros(n_components, n_features, n_features, dtype=X.dtype,
-                                  device=X.device)
-        rows = _block_rows(X, n_components * n_features)
-        for block, block_resp in zip(X.split(rows), resp.split(rows)):
-            diff = block.unsqueeze(0) - means.unsqueeze(1)
-            covariances.baddbmm_((diff * block_resp.T.unsqueeze(2)).transpose(1, 2), diff)
+        covariances = torch.zeros(n_components, n_features, n_features, dtype=resp.dtype,
+                                  device=resp.device)
+        rows = _block_rows(resp, n_components * n_features)
+        for outer, outer_resp in _with_resp(blocks, resp):
+            for block, block_resp in zip(outer.split(rows), outer_resp.split(rows)):
+                diff = block.unsqueeze(0) - means.unsqueeze(1)
+                covariances.baddbmm_((diff * block_resp.T.unsqueeze(2)).transpose(1, 2), diff)
         covariances = covariances / nk.view(-1, 1, 1) + reg_covar * eye
     elif covariance_type == "tied":
-        covariances = (X.T @ X - (nk.unsqueeze(1) * means).T @ means) / nk.sum()
+        second = _total(block.T @ block for block, _ in _with_resp(blocks, resp))
+        covariances = (second - (nk.unsqueeze(1) * means).T @ means) / nk.sum()
         covariances = covariances + reg_covar * eye
     else:
-        second = (resp.T @ X.pow(2)) / nk.unsqueeze(1)
+        second = _total(
+            block_resp.T @ block.pow(2) for block, block_resp in _with_resp(blocks, resp)
+        ) / nk.unsqueeze(1)
         covariances = second - 2.0 * means * sums / nk.unsqueeze(1) + means.pow(2) + reg_covar
         if covariance_type == "spherical":
             covariances = covariances.mean(dim=1)
-    return nk / len(X), means, covariances
+    return nk / len(resp), means, covariances
 
 
 def n_mixture_parameters(n_components, n_features, covariance_type):

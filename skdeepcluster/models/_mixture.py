@@ -36,6 +36,68 @@ _DTYPE = torch.float64
 #: ``score_samples`` (2 MiB): their memory does not grow with the rows beyond the output.
 _INFERENCE_ELEMENTS = 2**18
 
+#: Values of float32 rows converted to float64 at a time as EM reads them on the CPU (8 MiB).
+_FIT_ELEMENTS = 2**20
+
+
+class _RowBlocks:
+    """The rows of a host array as float64 tensors on ``device``, converted a block at a time.
+
+    EM reads it once or twice an iteration (see ``m_step``) instead of holding a float64 copy
+    of the rows, so that float32 rows (a memory-mapped array included) are never copied
+    whole. ``len`` is the number of rows.
+    """
+
+    def __init__(self, X, device, elements):
+        self.X, self.device = X, device
+        self.rows = max(1, elements // max(1, X.shape[1]))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __iter__(self):
+        for start in range(0, len(self.X), self.rows):
+            block = np.asarray(self.X[start : start + self.rows], dtype=np.float64)
+            yield torch.from_numpy(block).to(self.device)
+
+
+def _fit_rows(X, device):
+    """The rows EM runs on: one float64 tensor where that costs no copy on the host (float64
+    rows on the CPU are shared) or the device holds them (filled a block at a time), else
+    (float32 rows on the CPU) blocks converted as EM reads them."""
+    if device.type != "cpu":
+        rows = torch.empty(X.shape, dtype=_DTYPE, device=device)
+        start = 0
+        for block in _RowBlocks(X, device, _FIT_ELEMENTS):
+            rows[start : start + len(block)] = block
+            start += len(block)
+        return rows
+    if X.dtype == np.float64 and X.flags.c_contiguous:
+        with warnings.catch_warnings():
+            # a read-only memory map: EM only reads it
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            return torch.from_numpy(np.asarray(X))
+    return _RowBlocks(X, device, _FIT_ELEMENTS)
+
+
+def _expectation(X, weights, means, precisions_chol, covariance_type):
+    """The E-step over the rows of ``X`` (a tensor, or ``_RowBlocks``): the log-likelihood
+    of each row and the responsibilities, exponentiated a block at a time."""
+    if torch.is_tensor(X):
+        log_prob_norm, log_resp = e_step(X, weights, means, precisions_chol, covariance_type)
+        return log_prob_norm, log_resp.exp()
+    log_prob_norm = torch.empty(len(X), dtype=_DTYPE, device=X.device)
+    resp = torch.empty(len(X), len(weights), dtype=_DTYPE, device=X.device)
+    start = 0
+    for block in X:
+        block_norm, block_log_resp = e_step(
+            block, weights, means, precisions_chol, covariance_type
+        )
+        log_prob_norm[start : start + len(block)] = block_norm
+        resp[start : start + len(block)] = block_log_resp.exp_()
+        start += len(block)
+    return log_prob_norm, resp
+
 _COLLAPSED = (  # scikit-learn's message, which its tests match
     "Fitting the mixture model failed because some components have ill-defined empirical "
     "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
@@ -373,7 +435,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         _check_covariance_memory(
             self.covariance_type, self.n_components, X.shape[1], self.device_,
         )
-        X_t = torch.tensor(X, dtype=_DTYPE, device=self.device_)
+        X_t = _fit_rows(X, self.device_)
         rng = _random_state(self.random_state)
         # warm start: one run of EM from the fitted parameters, as scikit-learn does
         warm = self.warm_start and hasattr(self, "converged_")
@@ -409,8 +471,8 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bounds_ = list(bounds)
         self.lower_bound_ = best_bound
         # the final E-step from the stored parameters, so that predict gives these labels
-        log_resp = e_step(X_t, *self._tensors(), self.covariance_type)[1]
-        return log_resp.argmax(dim=1).cpu().numpy()
+        resp = _expectation(X_t, *self._tensors(), self.covariance_type)[1]
+        return resp.argmax(dim=1).cpu().numpy()
 
     def _em(self, X, rng, X_host, start=None, previous=-np.inf):
         """EM from ``start`` (else a new initialisation); returns params, bounds, converged.
@@ -422,12 +484,11 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         weights, means, covariances, precisions_chol = start
         bounds, converged = [], False
         for iteration in range(self.max_iter):
-            log_prob_norm, log_resp = e_step(
+            log_prob_norm, resp = _expectation(
                 X, weights, means, precisions_chol, self.covariance_type
             )
-            weights, means, covariances = m_step(
-                X, log_resp.exp(), self.covariance_type, self.reg_covar
-            )
+            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar)
+            del resp
             weights = weights / weights.sum()  # exactly normalised, as scikit-learn's
             precisions_chol = precision_cholesky(covariances, self.covariance_type)
             bound = float(log_prob_norm.mean())
@@ -444,7 +505,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     def _fitted_parameters(self, X):
         """The fitted parameters as tensors on ``X``'s device (a warm start)."""
         return [
-            torch.as_tensor(a, dtype=_DTYPE, device=X.device)
+            torch.as_tensor(a, dtype=_DTYPE, device=self.device_)
             for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
         ]
 
@@ -567,12 +628,10 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
     def _e_step(self, X):
         """``e_step`` on the validated array ``X``, converted to float64 on the device a
         block of rows at a time: ``X`` may be a memory-mapped array larger than memory."""
-        rows = max(1, _INFERENCE_ELEMENTS // X.shape[1])
         tensors = self._tensors()
         parts = [
-            e_step(torch.tensor(X[start : start + rows], dtype=_DTYPE, device=self.device_),
-                   *tensors, self.covariance_type)
-            for start in range(0, len(X), rows)
+            e_step(block, *tensors, self.covariance_type)
+            for block in _RowBlocks(X, self.device_, _INFERENCE_ELEMENTS)
         ]
         return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
