@@ -24,9 +24,10 @@ from torch.overrides import TorchFunctionMode
 from ._persist import network_state, restore_network
 from ._rng import fit_generators
 from .training import (
-    Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, evaluating, local_torch_seed,
-    training_tensor,
+    Interruption, TrainingConfig, apply_in_chunks, catch_interrupt, current_shard, evaluating,
+    local_torch_seed, training_tensor,
 )
+from .training._parallel import check_same_fit
 
 __all__ = [
     "BaseDeepClusterer", "resolve_device", "draw_seed", "loadable_device", "restored_on_failure",
@@ -224,6 +225,12 @@ class BaseDeepClusterer(
         "callbacks": [list, None],
     }
 
+    #: Whether the training losses are means over rows, so that a fit inside
+    #: :func:`~skdeepcluster.training.data_parallel` can split its batches between the
+    #: processes; a model whose loss is not says why in ``_whole_batch_reason``.
+    _data_parallel = True
+    _whole_batch_reason = ""
+
     # ------------------------------------------------------------------ hooks
     @abstractmethod
     def _build_module(self, n_features):
@@ -294,10 +301,14 @@ class BaseDeepClusterer(
             check_float32_range(X)
             self._check_fit_data(X)
             device = resolve_device(self.device)
+            shard = self._process_shard(X)
             seed = draw_seed(self.random_state)
+            if shard is not None:  # every process draws rank 0's seed (random_state=None)
+                seed = shard.broadcast(seed)
             config = TrainingConfig(
                 device=device, batch_size=self.batch_size, lr=self.lr,
                 verbose=self.verbose, callbacks=self.callbacks, interruption=Interruption(),
+                shard=shard if self._data_parallel else None,
             )
             self._fit_range = (float(X.min()), float(X.max()))
             with (
@@ -317,6 +328,21 @@ class BaseDeepClusterer(
                 self._n_features_out = self._n_components()
                 self.labels_ = self._final_labels(X)
         return self
+
+    def _process_shard(self, X):
+        """This process's :class:`~skdeepcluster.training.ProcessShard` inside
+        :func:`~skdeepcluster.training.data_parallel` (after checking that every process
+        fits the same rows and parameters), else None."""
+        shard = current_shard()
+        if shard is None:
+            return None
+        check_same_fit(shard, self, X)
+        if not self._data_parallel:
+            warnings.warn(
+                f"{type(self).__name__} trains on all the rows in every process of "
+                f"data_parallel(): {self._whole_batch_reason}", UserWarning, stacklevel=3,
+            )
+        return shard
 
     def _final_labels(self, X):
         """The fit's final assignment pass: the labels of the validated training array."""

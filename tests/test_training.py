@@ -55,6 +55,33 @@ def test_iterator_without_shuffle_and_drop_last():
         DeviceBatchIterator(InMemoryDataset(X), 2)
 
 
+def test_sharded_iterator_splits_every_batch_between_the_processes():
+    # each process draws the same permutation and takes its strided share of each batch;
+    # the shares' weights sum to one per batch, and a batch smaller than the processes goes
+    # whole to each, at weight 1 / world_size
+    from skdeepcluster.training import ProcessShard
+
+    X = torch.arange(22.0).reshape(11, 2)
+    plain = list(DeviceBatchIterator(InMemoryDataset(X), 5,
+                                     generator=torch.Generator().manual_seed(0)))
+    shares = [
+        list(DeviceBatchIterator(InMemoryDataset(X), 5, shard=ProcessShard(rank, 3),
+                                 generator=torch.Generator().manual_seed(0)))
+        for rank in range(3)
+    ]
+    assert [len(s) for s in shares] == [3, 3, 3]
+    for b, (_, index) in enumerate(plain):
+        parts = [shares[rank][b] for rank in range(3)]
+        for rank, (xb, share, weight) in enumerate(parts):
+            assert torch.equal(xb, X[share])
+        if len(index) >= 3:
+            assert sorted(torch.cat([p[1] for p in parts]).tolist()) == sorted(index.tolist())
+            assert sum(p[2] for p in parts) == pytest.approx(1.0)
+            assert [p[2] for p in parts] == [len(p[1]) / len(index) for p in parts]
+        else:  # the last batch: 1 row for 3 processes
+            assert all(torch.equal(p[1], index) and p[2] == 1 / 3 for p in parts)
+
+
 def test_make_dataset_decides_in_memory_on_cpu():
     dataset, in_memory = make_dataset(torch.zeros(3, 2), CPU)
     assert in_memory and len(dataset) == 3 and dataset[1][1] == 1

@@ -179,6 +179,12 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
     (6, 2)
     """
 
+    # not a mean over rows: data_parallel() trains it whole in every process
+    _data_parallel = False
+    _whole_batch_reason = (
+        "its mutual-information term is computed over the whole batch, not a mean over rows"
+    )
+
     _parameter_constraints: dict = {
         **AEKMeans._parameter_constraints,
         "max_epochs": [Interval(Integral, 0, None, closed="left")],

@@ -305,6 +305,12 @@ class DVAE(VaDE):
     (6, 2)
     """
 
+    # not a mean over rows: data_parallel() trains it whole in every process
+    _data_parallel = False
+    _whole_batch_reason = (
+        "its similarity term sums over pairs of a batch's rows, not a mean over rows"
+    )
+
     _parameter_constraints: dict = {
         **VaDE._parameter_constraints,
         "beta": [Interval(Real, 0.0, None, closed="left")],

@@ -5,6 +5,7 @@ from ._data import DeviceBatchIterator, InMemoryDataset, make_dataset, training_
 from ._inference import INFERENCE_CHUNK, apply_in_chunks, evaluating
 from ._interrupt import FitInterruptedWarning, Interruption, catch_interrupt
 from ._loop import ClusterNet, TrainingConfig, train_layerwise, train_module
+from ._parallel import ProcessShard, current_shard, data_parallel
 from ._seeding import local_torch_seed
 
 __all__ = [
@@ -17,10 +18,13 @@ __all__ = [
     "InMemoryDataset",
     "Interruption",
     "PhaseProgress",
+    "ProcessShard",
     "TargetRefresh",
     "TrainingConfig",
     "apply_in_chunks",
     "catch_interrupt",
+    "current_shard",
+    "data_parallel",
     "evaluating",
     "local_torch_seed",
     "make_dataset",

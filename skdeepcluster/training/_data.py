@@ -57,6 +57,10 @@ class DeviceBatchIterator:
     generator : torch.Generator or None, default=None
         A CPU generator; required when ``shuffle`` is true so that no global state is used.
     drop_last : bool, default=False
+    shard : ProcessShard or None, default=None
+        In a data-parallel fit, this process's share of every batch: the iterator then
+        yields ``(X[share], share, weight)`` (see :meth:`ProcessShard.rows`). Every process
+        draws the same permutation from the same seed.
 
     Examples
     --------
@@ -70,7 +74,8 @@ class DeviceBatchIterator:
     (3, [0, 1, 2, 3, 4])
     """
 
-    def __init__(self, dataset, batch_size, shuffle=True, generator=None, drop_last=False):
+    def __init__(self, dataset, batch_size, shuffle=True, generator=None, drop_last=False,
+                 shard=None):
         if shuffle and generator is None:
             raise ValueError("DeviceBatchIterator needs a generator to shuffle")
         self.X = dataset.X
@@ -78,6 +83,7 @@ class DeviceBatchIterator:
         self.shuffle = shuffle
         self.generator = generator
         self.drop_last = drop_last
+        self.shard = shard
 
     def __len__(self):
         n = len(self.X)
@@ -91,7 +97,11 @@ class DeviceBatchIterator:
             order = torch.arange(n, device=self.X.device)
         for b in range(len(self)):
             index = order[b * self.batch_size : (b + 1) * self.batch_size]
-            yield self.X[index], index
+            if self.shard is None:
+                yield self.X[index], index
+            else:
+                share, weight = self.shard.rows(index)
+                yield self.X[share], share, weight
 
 
 #: Rows converted at a time when training rows are not float32 already.

@@ -13,6 +13,7 @@ from ._callbacks import EpochLog, FiniteLoss, PhaseProgress
 from ._data import DeviceBatchIterator, make_dataset
 from ._inference import apply_in_chunks
 from ._interrupt import Interruption
+from ._parallel import ProcessShard
 
 
 #: Bookkeeping keys of skorch's history rows that the epoch records leave out or rename.
@@ -45,6 +46,11 @@ class ClusterNet(NeuralNet):
         Applied to each training batch on the device before the forward pass (data
         augmentation); the criterion sees the transformed batch as ``X``. Not used at
         inference.
+    shard : ProcessShard or None, default=None
+        Data-parallel training (see :func:`data_parallel`): batches are ``(X, index,
+        weight)``, this process's share of a global batch; the weighted gradients are
+        summed over the processes before every step, and the batch losses at each epoch's
+        end.
 
     Examples
     --------
@@ -62,17 +68,30 @@ class ClusterNet(NeuralNet):
     (2, 2)
     """
 
-    def __init__(self, *args, batch_transform=None, **kwargs):
+    def __init__(self, *args, batch_transform=None, shard=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.batch_transform = batch_transform
+        self.shard = shard
 
     def train_step_single(self, batch, **fit_params):
         # Batches of the DataLoader fallback arrive on the host; the criterion gets the
         # batch itself as its target, so move it (and its index) to the module's device.
-        Xi, yi = (to_tensor(part, device=self.device) for part in batch)
+        Xi, yi = (to_tensor(part, device=self.device) for part in batch[:2])
         if self.batch_transform is not None:
             Xi = self.batch_transform(Xi)
-        return super().train_step_single((Xi, yi), **fit_params)
+        if self.shard is None:
+            return super().train_step_single((Xi, yi), **fit_params)
+        # this process's share of the batch, weighted by its share of the rows: the summed
+        # gradients are the whole batch's
+        weight = batch[2]
+        self._set_training(True)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True) * weight
+        loss.backward()
+        self.shard.sum_gradients(
+            [p for group in self.optimizer_.param_groups for p in group["params"]]
+        )
+        return {"loss": loss, "y_pred": y_pred}
 
     def _set_training(self, training=True):
         # skorch puts every module and criterion in training mode before each batch. Each
@@ -106,7 +125,10 @@ class ClusterNet(NeuralNet):
             self.notify("on_batch_end", batch=batch, training=training, **step)
         if losses:
             rows = self.history[-1]["batches"][-len(losses):]
-            for row, loss in zip(rows, torch.stack(losses).tolist()):
+            losses = torch.stack(losses)
+            if self.shard is not None:  # each process's weighted share: summed, the batch's
+                self.shard.all_reduce(losses)
+            for row, loss in zip(rows, losses.tolist()):
                 row[f"{prefix}_loss"] = loss
         self.history.record(f"{prefix}_batch_count", len(losses))
 
@@ -140,6 +162,9 @@ class TrainingConfig:
     interruption : Interruption
         Whether the user interrupted the fit; shared by every phase (and every copy made
         with ``dataclasses.replace``), so that no phase trains after the interrupt.
+    shard : ProcessShard or None, default=None
+        Data-parallel training across processes (see :func:`data_parallel`); None trains
+        in this process alone.
 
     Examples
     --------
@@ -162,6 +187,7 @@ class TrainingConfig:
     callbacks: list | None = None
     in_memory: bool | None = None
     interruption: Interruption = dataclasses.field(default_factory=Interruption, compare=False)
+    shard: ProcessShard | None = None
 
 
 def _phase_callbacks(phase, config, model_callbacks):
@@ -215,7 +241,13 @@ def train_module(
     if max_epochs == 0 or config.interruption.requested:
         return []
     dataset, in_memory = make_dataset(X, config.device, config.in_memory)
-    iterator = {"iterator_train": DeviceBatchIterator} if in_memory else {}
+    # a data-parallel phase slices its shares of the batches out of the rows, on the host
+    # when they are not on the device (full-batch graph phases train whole in every process)
+    shard = config.shard if shuffle else None
+    if in_memory or shard is not None:
+        iterator = {"iterator_train": DeviceBatchIterator, "iterator_train__shard": shard}
+    else:
+        iterator = {}
     optimizer, optimizer_params = OPTIMIZERS[config.optimizer]
     net = ClusterNet(
         module.to(config.device),
@@ -233,6 +265,7 @@ def train_module(
         callbacks__print_log=None,
         verbose=0,
         batch_transform=batch_transform,
+        shard=shard,
         **iterator,
     )
     net.fit(dataset, None)
