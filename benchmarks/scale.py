@@ -5,7 +5,9 @@
 plus noise), held in memory (``memory``) or memory-mapped from a file (``memmap``). Each fit
 runs in its own process, which samples its memory every 20 ms: the peak resident set
 (``VmRSS``, which counts the file's pages it has read) and the peak private memory
-(``RssAnon``, which does not). The data take N x 64 x 4 bytes; the ratios are against that.
+(``RssAnon``, which does not), and how much private memory the fit added to what the
+process held before it (the rows when they are in memory, Python and torch). The data take
+N x 64 x 4 bytes; the ratios are against that.
 The autoencoder models train one epoch of a 64-256-256-10 network at batch 1024 (DEC one
 more epoch of self-training), the mixture ten EM iterations of a diagonal mixture from
 k-means++ seeds (scikit-learn's ``KMeans`` start copies the rows). ARI against the blobs is
@@ -108,6 +110,7 @@ def child(args):
         "peak_rss_gib": round(peaks["VmRSS"] / 2**30, 3),
         "peak_anon_gib": round(peaks["RssAnon"] / 2**30, 3),
         "anon_before_gib": round(before["RssAnon"] / 2**30, 3),
+        "fit_anon_gib": round((peaks["RssAnon"] - before["RssAnon"]) / 2**30, 3),
         "peak_rss_over_data": round(peaks["VmRSS"] / data, 2),
         "peak_anon_over_data": round(peaks["RssAnon"] / data, 2),
         "ari": round(float(adjusted_rand_score(labels, predicted)), 3),
