@@ -130,11 +130,14 @@ def fits(args):
                 command = [sys.executable, __file__, "--child", "--path", str(path),
                            "--storage", storage, "--model", model]
                 env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+                if args.mmap_threshold:
+                    env["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold)
                 run = subprocess.run(command, capture_output=True, text=True, env=env)
                 if run.returncode:
                     print(run.stderr[-2000:], file=sys.stderr)
                     continue
                 row = json.loads(run.stdout.strip().splitlines()[-1])
+                row["mmap_threshold"] = args.mmap_threshold
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     return rows
@@ -179,6 +182,9 @@ def main(argv=None):
     parser.add_argument("--dir", default="scale-data", help="where the rows' files go")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-init", type=int, default=10)
+    parser.add_argument("--mmap-threshold", type=int, default=None,
+                        help="glibc's MALLOC_MMAP_THRESHOLD_ for the fits (bytes): large "
+                             "blocks then go back to the system when freed")
     parser.add_argument("--out", default=None, help="JSON file for the rows")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)

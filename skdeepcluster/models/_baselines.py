@@ -92,7 +92,10 @@ class AEKMeans(AutoencoderClusterer):
         self.n_init = n_init
 
     def _initialize_clusters(self, X, rng):
-        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=_sub_seed(rng))
+        # copy_x=False: the code is this call's own array, centred in place rather than
+        # copied (the same fit, to the last bit; one float64 copy of the code less)
+        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=_sub_seed(rng),
+                        copy_x=False)
         kmeans.fit(self._code64(X))
         self.cluster_centers_ = kmeans.cluster_centers_
         self.inertia_ = float(kmeans.inertia_)
