@@ -17,7 +17,7 @@ from skdeepcluster.training import (
     make_dataset,
     train_module,
 )
-from skdeepcluster.training._loop import OPTIMIZERS, kept_loss
+from skdeepcluster.training._loop import OPTIMIZERS, EpochLosses
 
 CPU = torch.device("cpu")
 
@@ -152,13 +152,20 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses(in_memory):
 
 def test_batch_losses_kept_for_the_epoch_end_do_not_hold_their_batches():
     # F.mse_loss on the CPU returns a scalar that views a buffer the size of its batch; the
-    # loop keeps each batch's loss until the epoch's end, so it must keep the scalar alone
-    # (else memory grows with the batches of an epoch)
+    # loop keeps each batch's loss until the epoch's end, copied into one buffer of the
+    # epoch's batches (else memory grows with the batches of an epoch)
     output, X = torch.rand(256, 32, requires_grad=True), torch.rand(256, 32)
-    loss = ReconstructionLoss()(output, X, None)
-    kept = kept_loss(loss)
-    assert kept.untyped_storage().nbytes() == kept.element_size()
-    assert kept.item() == loss.item() and kept.grad_fn is None
+    losses = EpochLosses(3)
+    for _ in range(2):
+        loss = ReconstructionLoss()(output, X, None)
+        assert loss.untyped_storage().nbytes() > loss.element_size()  # this torch's case
+        losses.append(loss)
+    values = losses.values()
+    assert values.untyped_storage().nbytes() == 3 * values.element_size()
+    assert values.tolist() == [loss.item()] * 2 and values.grad_fn is None
+    for _ in range(2):  # more batches than announced: the buffer grows
+        losses.append(loss)
+    assert losses.count == 4 and losses.values().tolist() == [loss.item()] * 4
 
 
 def test_every_batch_trains_in_training_mode():

@@ -45,7 +45,12 @@ def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK, with_coun
         float32 arrays with ``n_samples`` rows, matching the structure of ``fn``'s output.
     """
     n_samples = len(X)
-    parts = []
+    if not n_samples:
+        raise ValueError("apply_in_chunks needs at least one sample")
+    # every chunk's result is copied into arrays of all the rows, allocated at the first
+    # chunk: no array a chunk stays alive, which would fragment the heap between the chunks'
+    # temporaries (4 GiB held for the code of 10 million rows) and need a final concatenation
+    result = None
     with evaluating(module):
         for start in range(0, n_samples, chunk_size):
             # float32 one chunk at a time: no float32 copy of the whole of a float64 X
@@ -54,9 +59,10 @@ def apply_in_chunks(fn, module, X, device, chunk_size=INFERENCE_CHUNK, with_coun
             if n < chunk_size:
                 chunk = torch.cat([chunk, chunk.new_zeros(chunk_size - n, chunk.shape[1])])
             out = fn(chunk.to(device), n) if with_count else fn(chunk.to(device))
-            out = out if isinstance(out, tuple) else (out,)
-            parts.append(tuple(o[:n].detach().cpu().numpy() for o in out))
-    if not parts:
-        raise ValueError("apply_in_chunks needs at least one sample")
-    result = tuple(np.concatenate(p) for p in zip(*parts))
+            out = tuple(o[:n].detach().cpu().numpy() for o in (out if isinstance(out, tuple)
+                                                                 else (out,)))
+            if result is None:
+                result = tuple(np.empty((n_samples, *o.shape[1:]), dtype=o.dtype) for o in out)
+            for whole, part in zip(result, out):
+                whole[start : start + n] = part
     return result if len(result) > 1 else result[0]
