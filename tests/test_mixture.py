@@ -210,6 +210,8 @@ def test_the_device_start_gives_sklearns_fit_too(init_params, monkeypatch):
                       random_state=1)
     theirs = GaussianMixture(4, init_params=init_params, n_init=2, random_state=3).fit(X)
     monkeypatch.setattr(_mixture, "_host_start", lambda X: False)
+    # and, as on other devices, the rows as one tensor (on the CPU EM reads them in blocks)
+    monkeypatch.setattr(_mixture, "_fit_rows", lambda X, device: torch.from_numpy(X))
     for name in ("KMeans", "sklearn_kmeans_plusplus"):  # scikit-learn's are not called
         monkeypatch.setattr(_mixture, name, None)
     ours = TorchGaussianMixture(4, init_params=init_params, n_init=2, random_state=3,

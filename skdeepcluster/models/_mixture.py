@@ -41,11 +41,12 @@ _FIT_ELEMENTS = 2**20
 
 
 class _RowBlocks:
-    """The rows of a host array as float64 tensors on ``device``, converted a block at a time.
+    """The rows of a host array as float64 tensors on ``device``, a block at a time.
 
     EM reads it once or twice an iteration (see ``m_step``) instead of holding a float64 copy
-    of the rows, so that float32 rows (a memory-mapped array included) are never copied
-    whole. ``len`` is the number of rows.
+    of the rows: float32 rows (a memory-mapped array included) are converted a block at a
+    time, never whole, float64 rows on the CPU are shared, and the E-step's temporaries are
+    those of a block. ``len`` is the number of rows.
     """
 
     def __init__(self, X, device, elements):
@@ -58,26 +59,26 @@ class _RowBlocks:
     def __iter__(self):
         for start in range(0, len(self.X), self.rows):
             block = np.asarray(self.X[start : start + self.rows], dtype=np.float64)
-            yield torch.from_numpy(block).to(self.device)
+            with warnings.catch_warnings():
+                # float64 rows of a read-only memory map, shared: EM only reads them
+                warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+                tensor = torch.from_numpy(block)
+            yield tensor.to(self.device)
 
 
 def _fit_rows(X, device):
-    """The rows EM runs on: one float64 tensor where that costs no copy on the host (float64
-    rows on the CPU are shared) or the device holds them (filled a block at a time), else
-    (float32 rows on the CPU) blocks converted as EM reads them."""
-    if device.type != "cpu":
-        rows = torch.empty(X.shape, dtype=_DTYPE, device=device)
-        start = 0
-        for block in _RowBlocks(X, device, _FIT_ELEMENTS):
-            rows[start : start + len(block)] = block
-            start += len(block)
-        return rows
-    if X.dtype == np.float64 and X.flags.c_contiguous:
-        with warnings.catch_warnings():
-            # a read-only memory map: EM only reads it
-            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            return torch.from_numpy(np.asarray(X))
-    return _RowBlocks(X, device, _FIT_ELEMENTS)
+    """The rows EM runs on: on the CPU, blocks of the host rows (float64 rows are shared,
+    float32 rows converted as EM reads them), so that the E and M steps form temporaries of
+    a block, not of all the rows; on another device, one float64 tensor of all the rows,
+    filled a block at a time."""
+    if device.type == "cpu":
+        return _RowBlocks(X, device, _FIT_ELEMENTS)
+    rows = torch.empty(X.shape, dtype=_DTYPE, device=device)
+    start = 0
+    for block in _RowBlocks(X, device, _FIT_ELEMENTS):
+        rows[start : start + len(block)] = block
+        start += len(block)
+    return rows
 
 
 def _expectation(X, weights, means, precisions_chol, covariance_type):
