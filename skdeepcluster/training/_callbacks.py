@@ -3,7 +3,6 @@
 import math
 import sys
 
-import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
@@ -196,10 +195,16 @@ class TargetRefresh(Callback):
         self.n_batches_ += 1
 
     def _refresh(self, net):
+        # every chunk's assignments copied into one tensor of all the rows (no tensor a chunk
+        # kept until a concatenation: see apply_in_chunks)
+        q, start = None, 0
         with evaluating(net.module_) as module:
-            q = torch.cat([
-                module.assign(chunk.to(net.device)) for chunk in self.data_.split(self.chunk_size)
-            ])
+            for chunk in self.data_.split(self.chunk_size):
+                part = module.assign(chunk.to(net.device))
+                if q is None:
+                    q = part.new_empty(len(self.data_), part.shape[1])
+                q[start : start + len(part)] = part
+                start += len(part)
         net.criterion_.target = target_distribution(q)
         labels = q.argmax(dim=1)
         if self.labels_ is not None:

@@ -118,7 +118,9 @@ def data_parallel(group=None):
     one step on the whole graph an epoch, runs whole in every process). DVAE (a term over
     pairs of the batch's rows) and SDDECC (a mutual information over the batch) train on all
     the rows in every process instead, with a warning. The clustering steps (k-means or EM
-    on the code) run in every process on all the rows.
+    on the code) run in every process on all the rows. Ctrl-C ends the processes through
+    torchrun: the single-process rule (stop training, finish the fit) does not apply,
+    since the processes would stop at different steps.
 
     Parameters
     ----------
