@@ -25,9 +25,10 @@ class EpochLosses:
 
     Each loss is copied into one buffer allocated at the first batch: no tensor a batch
     survives its step. A list of the losses would keep one small allocation a batch alive
-    between the batches' large temporaries, which fragments the host's heap (0.6 GiB held
-    after an epoch of 10 million rows), and a detached loss can view a buffer the size of
-    its batch (``F.mse_loss`` on the CPU), which a list would keep whole.
+    between the batches' large temporaries, which fragments the host's heap (one epoch over
+    10 million rows peaked at 0.84 GiB of private memory, against 0.40 GiB with the buffer),
+    and a detached loss can view a buffer the size of its batch (``F.mse_loss`` on the CPU),
+    which a list would keep whole.
 
     Parameters
     ----------
