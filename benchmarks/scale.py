@@ -18,7 +18,7 @@ learn's ``KMeans`` (Lloyd, ``n_init`` starts, what AEKMeans and DEC run) against
 ``MiniBatchKMeans`` (batches of 4,096), time and inertia, and the ARI between the two
 partitions::
 
-    python benchmarks/scale.py --fits --rows 100000 1000000 --dir /tmp/scale
+    python benchmarks/scale.py --fits --rows 100000 1000000 --dir scale-data
     python benchmarks/scale.py --kmeans --rows 100000 1000000 10000000
 """
 
