@@ -36,7 +36,7 @@ _DTYPE = torch.float64
 #: ``score_samples`` (2 MiB): their memory does not grow with the rows beyond the output.
 _INFERENCE_ELEMENTS = 2**18
 
-#: Values of float32 rows converted to float64 at a time as EM reads them on the CPU (8 MiB).
+#: Values of the rows EM reads at a time on the CPU, as float64 (8 MiB).
 _FIT_ELEMENTS = 2**20
 
 
@@ -98,6 +98,7 @@ def _expectation(X, weights, means, precisions_chol, covariance_type):
         resp[start : start + len(block)] = block_log_resp.exp_()
         start += len(block)
     return log_prob_norm, resp
+
 
 _COLLAPSED = (  # scikit-learn's message, which its tests match
     "Fitting the mixture model failed because some components have ill-defined empirical "
@@ -446,7 +447,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
                 print(f"Initialization {init}")
             try:
                 params, bounds, converged = self._em(
-                    X_t, rng, X, self._fitted_parameters(X_t) if warm else None,
+                    X_t, rng, X, self._fitted_parameters() if warm else None,
                     self.lower_bound_ if warm else -np.inf,
                 )
             except IllDefinedCovarianceError:
@@ -503,8 +504,8 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
             previous = bound
         return (weights, means, covariances, precisions_chol), bounds, converged
 
-    def _fitted_parameters(self, X):
-        """The fitted parameters as tensors on ``X``'s device (a warm start)."""
+    def _fitted_parameters(self):
+        """The fitted parameters as tensors on ``device_`` (a warm start)."""
         return [
             torch.as_tensor(a, dtype=_DTYPE, device=self.device_)
             for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
