@@ -60,8 +60,9 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     layerwise_epochs : int, default=20
         Epochs of greedy layer-wise training per layer pair of every autoencoder (0 skips
         it).
-    pretrain_epochs : int, default=100
-        Epochs of end-to-end training of each autoencoder on its own.
+    pretrain_epochs : int, default=200
+        Epochs of end-to-end training of each autoencoder on its own: the length every
+        other autoencoder model pretrains for.
     max_epochs : int, default=100
         Epochs of end-to-end fine-tuning of the whole cascade.
     {training}
@@ -139,7 +140,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
 
     def __init__(
         self, n_clusters=8, *, views=None, view_hidden_dims=None, view_latent_dim=10,
-        hidden_dims=None, latent_dim=10, layerwise_epochs=20, pretrain_epochs=100,
+        hidden_dims=None, latent_dim=10, layerwise_epochs=20, pretrain_epochs=200,
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", dropout=0.0,
         covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,
