@@ -9,9 +9,18 @@ main job's AEGMM on digits with one and with ten EM starts)::
 
     python benchmarks/probe.py AEGMM n_init=1 --seeds 5
     python benchmarks/probe.py AEGMM n_init=10 --seeds 5
+
+``--code-kmeans`` also runs k-means (10 starts, ``random_state=0``) on each fit's code
+(``transform(X)``). For the model's labels, and for those partitions, it prints their
+**stability**: the mean adjusted Rand index between the partitions of different seeds, a
+label-free measure (as in ``pretrain_curve.py``). With ``max_epochs=0`` the code is the
+pretrained one::
+
+    python benchmarks/probe.py AEKMeans encoder=conv --code-kmeans
 """
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -21,6 +30,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as run.py's runs: one thread ea
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from sklearn.cluster import KMeans  # noqa: E402
+from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,12 +50,14 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
     parser.add_argument("--epoch-scale", type=float, default=0.25,
                         help="times every *_epochs (default 0.25, the main job's)")
+    parser.add_argument("--code-kmeans", action="store_true",
+                        help="k-means on each fit's code, and the stability over seeds")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     threadpool_limits(1)
     X, y = load_benchmark("digits")
     params = MODEL_PARAMS["digits"].get(args.model, {})
-    accs = []
+    accs, labels, partitions, code_accs = [], [], [], []
     for seed in range(args.seeds):
         start = time.perf_counter()
         model = make_model(args.model, 10, seed, params, "cpu", args.epoch_scale,
@@ -52,11 +65,26 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         acc = clustering_report(y, model.labels_)["accuracy"]
         accs.append(acc)
+        labels.append(model.labels_)
         bound = getattr(model, "lower_bound_", None)
         extra = "" if bound is None else f"  lower bound {bound:.3f}"
+        if args.code_kmeans:
+            partitions.append(KMeans(10, n_init=10, random_state=0).fit_predict(model.transform(X)))
+            code_accs.append(clustering_report(y, partitions[-1])["accuracy"])
+            extra += f"  k-means on the code: ACC {code_accs[-1]:.3f}"
         print(f"{args.model} seed {seed}  ACC {acc:.3f}  score {model.score(X):.4f}{extra}"
               f"  fit {seconds:.1f} s", flush=True)
-    print(f"{args.model} {' '.join(args.set)}: ACC {np.mean(accs):.3f} +- {np.std(accs):.3f}")
+    print(f"{args.model} {' '.join(args.set)}: ACC {np.mean(accs):.3f} +- {np.std(accs):.3f}"
+          f", stability (mean ARI between seeds) {_stability(labels):.3f}")
+    if args.code_kmeans:
+        print(f"  k-means on the code: ACC {np.mean(code_accs):.3f} +- {np.std(code_accs):.3f}"
+              f", stability {_stability(partitions):.3f}")
+
+
+def _stability(partitions):
+    """Mean adjusted Rand index between the partitions of different seeds (label-free)."""
+    pairs = list(itertools.combinations(partitions, 2))
+    return np.mean([adjusted_rand_score(a, b) for a, b in pairs]) if pairs else float("nan")
 
 
 if __name__ == "__main__":
