@@ -361,10 +361,12 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         reference code sums the clustering loss over the batch and averages the
         reconstruction loss per sample: its weights ``(lambda_r, lambda_c)`` are ours
         ``(lambda_r / batch_size, lambda_c)``.
-    cluster_lr : float or None, default=1e-4
-        Adam learning rate of the end-to-end phase (None: ``lr``). Ten times below the
-        pretraining rate: at ``lr`` the end-to-end phase undoes the pretrained clusters
-        (the reference code uses 1e-5).
+    cluster_lr : float or None, default=1e-5
+        Adam learning rate of the end-to-end phase (None: ``lr``): the reference code's,
+        a hundred times below the pretraining rate. Faster, the end-to-end phase moves the
+        codes away from the pretrained clusters: at 1e-4 the partitions of different seeds
+        agree less on digits (the project's BENCHMARKS.md, section 22), and at ``lr`` the
+        clusters merge.
     train_encoder : bool, default=True
         False keeps the pretrained autoencoder fixed and trains only the mixture on its
         code (AE+DMM).
@@ -442,7 +444,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
-        lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-4, train_encoder=True, n_init=10,
+        lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-5, train_encoder=True, n_init=10,
         augment="auto", input_shape=None, kernel_gamma=None, kernel_random_state=None,
         precision_init="kmeans", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
