@@ -103,10 +103,9 @@ REFERENCES = ("KMeans", "GaussianMixture")
 _DEEP_DEFAULTS = {
     "AEKMeans": {}, "AEGMM": {}, "DEC": {}, "IDEC": {}, "SDCN": {}, "DMM": {}, "DMAE": {},
     "AE+DMM": {}, "DeepFusionGMM": {},
-    # VaDE and DVAE model images (in [0, 1]) with a Bernoulli likelihood, as their papers
-    # do; their default unit-variance Gaussian suits standardised data, not pixels.
-    "VaDE": {"reconstruction": "bce"}, "DVAE": {"reconstruction": "bce"},
-    "DVAE-nosim": {"reconstruction": "bce"},
+    # VaDE and DVAE model data in [0, 1] (every image set here) with a Bernoulli likelihood,
+    # as their papers do: their default, reconstruction="auto", picks it.
+    "VaDE": {}, "DVAE": {}, "DVAE-nosim": {},
 }
 for _name in AUTOENCODER_MODELS:
     _DEEP_DEFAULTS[f"{_name}-printed"] = _DEEP_DEFAULTS.get(_name, {})

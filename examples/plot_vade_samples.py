@@ -5,7 +5,8 @@ Generating digits with VaDE
 :class:`~skdeepcluster.VaDE` is a variational autoencoder whose prior is a Gaussian
 mixture, so it can draw new rows from a chosen cluster: ``sample`` draws a component, a code
 from that component's Gaussian, and decodes it. Digits are pixels in [0, 1], so the decoder
-models them as Bernoulli (``reconstruction="bce"``), as the paper does.
+models them as Bernoulli, as the paper does: the default ``reconstruction="auto"`` picks
+that likelihood for data in [0, 1] (``reconstruction_`` is ``"bce"``).
 """
 
 import matplotlib.pyplot as plt
@@ -18,7 +19,7 @@ from skdeepcluster.datasets import load_benchmark
 X, y = load_benchmark("digits")
 X = MinMaxScaler().fit_transform(X)
 
-model = VaDE(10, reconstruction="bce", pretrain_epochs=50, max_epochs=25, random_state=0)
+model = VaDE(10, pretrain_epochs=50, max_epochs=25, random_state=0)
 model.fit(X)
 print(f"ELBO per sample: {model.score(X):.2f} nats")
 

@@ -200,6 +200,19 @@ _SHARED = {
 }
 
 
+#: VaDE's and DVAE's: the likelihood follows the data's range by default.
+_SHARED["vae_options"] = _SHARED["ae_options"].replace(
+    """reconstruction : {"mse", "bce"}, default="mse"
+        Reconstruction loss: squared error, or binary cross-entropy for data in [0, 1]
+        (e.g. pixel intensities; other data raise a ``ValueError``).""",
+    """reconstruction : {"auto", "mse", "bce"}, default="auto"
+        The likelihood ``p(x|z)``: a Bernoulli (``"bce"``, for data in [0, 1]; other data
+        raise a ``ValueError``) or a Gaussian of unit variance (``"mse"``, for
+        standardised data). ``"auto"`` is ``"bce"`` when ``X`` lies in [0, 1] and
+        ``"mse"`` otherwise; ``reconstruction_`` says which a fit used.""",
+)
+assert _SHARED["vae_options"] != _SHARED["ae_options"]
+
 _SHARED["images"] = "\n    ".join(
     _SHARED[key] for key in ("input_shape", "image_recipe", "encoder"))
 

@@ -159,6 +159,34 @@ def test_vade_separates_blobs(unit_blobs3, reconstruction):
     assert_allclose(model.weights_.sum(), 1.0)
 
 
+@pytest.mark.parametrize("model_class", [VaDE, DVAE])
+def test_auto_likelihood_follows_the_range_of_the_data(unit_blobs3, model_class):
+    X, _ = unit_blobs3  # in [0, 1]
+    params = dict(SMALL, pretrain_epochs=3, max_epochs=2)
+    auto = model_class(3, **params).fit(X)
+    assert auto.reconstruction == "auto" and auto.reconstruction_ == "bce"
+    bce = model_class(3, reconstruction="bce", **params).fit(X)
+    assert_array_equal(auto.transform(X), bce.transform(X))
+    assert_array_equal(auto.score_samples(X), bce.score_samples(X))
+    standardised = StandardScaler().fit_transform(X)
+    auto = model_class(3, **params).fit(standardised)
+    mse = model_class(3, reconstruction="mse", **params).fit(standardised)
+    assert auto.reconstruction_ == "mse"
+    assert_array_equal(auto.transform(standardised), mse.transform(standardised))
+
+
+def test_only_the_variational_models_take_an_automatic_likelihood(unit_blobs3):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skdeepcluster import AEKMeans
+
+    X, _ = unit_blobs3
+    params = {k: v for k, v in SMALL.items() if k != "max_epochs"}
+    with pytest.raises(InvalidParameterError, match="reconstruction"):
+        AEKMeans(3, reconstruction="auto", **params).fit(X)
+    assert AEKMeans(3, **dict(params, pretrain_epochs=1)).fit(X).reconstruction_ == "mse"
+
+
 def test_predict_proba_is_the_prior_posterior_of_the_mean(unit_blobs3):
     X, _ = unit_blobs3
     model = VaDE(3, **SMALL).fit(X)

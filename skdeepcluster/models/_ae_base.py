@@ -232,13 +232,18 @@ class AutoencoderClusterer(BaseDeepClusterer):
                     f"layerwise_epochs={self.layerwise_epochs} needs the MLP autoencoder; set "
                     "it to 0 with the convolutional one"
                 )
-        if self.reconstruction == "bce" and (X.min() < 0 or X.max() > 1):
+        self.reconstruction_ = self._resolve_reconstruction(X)
+        if self.reconstruction_ == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "reconstruction='bce' needs X in [0, 1], but X ranges over "
                 f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
                 "reconstruction='mse'"
             )
         self._resolve_recipe(X)
+
+    def _resolve_reconstruction(self, X):
+        """The reconstruction loss a fit uses (``reconstruction_``): ``reconstruction``."""
+        return self.reconstruction
 
     def _build_module(self, n_features):
         if self._convolutional():
@@ -267,7 +272,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
     def _pretrain_network(self, X, config, generator):
         """Greedy layer-wise then end-to-end autoencoder training; returns epoch records."""
         return self._pretrain_autoencoder(
-            self._autoencoder, X, reconstruction=self.reconstruction, config=config,
+            self._autoencoder, X, reconstruction=self.reconstruction_, config=config,
             generator=generator, batch_transform=self._batch_transform("pretrain"),
         )
 
@@ -301,7 +306,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
     def _decode_codes(self, codes):
         """Decoder output for codes, as float64 data (through a sigmoid for ``"bce"``)."""
         decode = self._autoencoder.decode
-        if self.reconstruction == "bce":
+        if self.reconstruction_ == "bce":
             X = self._apply(lambda z: torch.sigmoid(decode(z)), codes)
         else:
             X = self._apply(decode, codes)

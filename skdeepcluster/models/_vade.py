@@ -65,7 +65,7 @@ class VaDE(AutoencoderClusterer):
         Initial learning rate of Adam (the papers' 0.002), for pretraining and training.
     device, random_state, verbose, callbacks
         As in :class:`AEGMM`.
-    {ae_options}
+    {vae_options}
     {images}
     lr_decay : float, default=0.9
         Factor applied to the learning rate of the ELBO training every ``lr_decay_epochs``.
@@ -88,9 +88,10 @@ class VaDE(AutoencoderClusterer):
     -----
     ``reconstruction`` is the likelihood ``p(x|z)``: ``"bce"`` a Bernoulli (the papers'
     choice for images scaled to [0, 1]), ``"mse"`` a Gaussian of unit variance (any real
-    data, the default; standardise it, e.g. with ``StandardScaler``: on data of a much
-    smaller spread the reconstruction term is too weak against the prior and clusters
-    merge). :meth:`score_samples` is the ELBO of each sample in nats, evaluated
+    data; standardise it, e.g. with ``StandardScaler``: on data of a much smaller spread,
+    such as pixels in [0, 1], the reconstruction term is too weak against the prior and
+    clusters merge). ``"auto"``, the default, takes the Bernoulli for data in [0, 1].
+    :meth:`score_samples` is the ELBO of each sample in nats, evaluated
     at ``z = mu~`` (the one-sample estimate of training, without its noise), so that
     ``score`` compares settings like ``GaussianMixture.score`` does.
 
@@ -110,6 +111,7 @@ class VaDE(AutoencoderClusterer):
 
     _parameter_constraints: dict = {
         **AutoencoderClusterer._parameter_constraints,
+        "reconstruction": [StrOptions({"auto", "mse", "bce"})],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "lr_decay": [Interval(Real, 0.0, 1.0, closed="right")],
         "lr_decay_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -119,7 +121,7 @@ class VaDE(AutoencoderClusterer):
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
-        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        callbacks=None, activation="relu", reconstruction="auto", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
@@ -168,8 +170,19 @@ class VaDE(AutoencoderClusterer):
         )
         self._set_prior_attributes()
 
+    def _resolve_reconstruction(self, X):
+        """``"auto"``: the Bernoulli likelihood for data in [0, 1], else the Gaussian one.
+
+        A unit-variance Gaussian on pixels in [0, 1] leaves the reconstruction term too
+        weak against the prior: on digits one seed of two merged every cluster into one
+        (BENCHMARKS.md, section 22).
+        """
+        if self.reconstruction != "auto":
+            return self.reconstruction
+        return "bce" if float(X.min()) >= 0 and float(X.max()) <= 1 else "mse"
+
     def _criterion(self):
-        return VaDELoss(self.module_, self.reconstruction)
+        return VaDELoss(self.module_, self.reconstruction_)
 
     def _training_callbacks(self):
         return [("lr_decay", LRScheduler(
@@ -202,7 +215,7 @@ class VaDE(AutoencoderClusterer):
 
     def _score_samples(self, X):
         module = self.module_
-        return self._apply(lambda x: module.elbo(x, module(x), self.reconstruction), X)
+        return self._apply(lambda x: module.elbo(x, module(x), self.reconstruction_), X)
 
     def sample(self, n_samples=1):
         """Generate samples: ``c ~ pi``, ``z ~ N(mu_c, sigma_c^2)``, decoded.
@@ -214,7 +227,7 @@ class VaDE(AutoencoderClusterer):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
-            Decoder means (through a sigmoid when ``reconstruction="bce"``).
+            Decoder means (through a sigmoid when the fit used ``reconstruction_="bce"``).
         y : ndarray of shape (n_samples,)
             Cluster of each sample.
         """
@@ -264,7 +277,7 @@ class DVAE(VaDE):
     lr : float, default=2e-3
     device, random_state, verbose, callbacks
         As in :class:`VaDE`.
-    {ae_options}
+    {vae_options}
     {images}
     lr_decay : float, default=0.9
     lr_decay_epochs : int, default=10
@@ -322,7 +335,7 @@ class DVAE(VaDE):
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
         max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
-        callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
+        callbacks=None, activation="relu", reconstruction="auto", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
         classifier_epochs=50,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
@@ -350,7 +363,7 @@ class DVAE(VaDE):
         return module
 
     def _criterion(self):
-        return VaDELoss(self.module_, self.reconstruction, similarity=self.similarity)
+        return VaDELoss(self.module_, self.reconstruction_, similarity=self.similarity)
 
     def _initial_mixture(self, code, rng):
         """k-means pseudo-labels of the code, and EM for the prior started from their
