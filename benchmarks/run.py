@@ -525,11 +525,12 @@ def main(argv=None):
     print(f"{len(jobs)} runs on {platform.processor() or platform.machine()}, commit {commit}; "
           f"writing {out / tag}.csv", flush=True)
     rows, failures = [], {}
+    context = multiprocessing.get_context("spawn")
     # A fresh process per run (max_tasks_per_child=1): its peak memory is its own, nothing
     # leaks between runs. With --jobs N, N runs share the machine (and its GPU) at a time.
     # (max_tasks_per_child is Python 3.11's; on 3.10 a worker process serves several runs)
     fresh = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}
-    pool = concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=_run_context(), **fresh)
+    pool = concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context, **fresh)
     with pool, open(out / f"{tag}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
@@ -564,23 +565,6 @@ def main(argv=None):
     if failures:
         raise RunsFailed(failures, len(jobs))
     return rows
-
-
-#: What every run imports: a fork server imports it once (see ``_run_context``).
-_PRELOAD = ["torch", "sklearn.cluster", "sklearn.mixture", "skorch", "skdeepcluster",
-            "skdeepcluster.datasets", "skdeepcluster.metrics"]
-
-
-def _run_context():
-    """How the runs' processes start: forked from a server that has imported torch and the
-    package once, where the platform has one (a spawned process spends about 3.5 s of a
-    CPU core on those imports, 39 times in the main job); spawned elsewhere. Neither
-    inherits this process's state, and the fork server never touches CUDA."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
-    return context
 
 
 class RunsFailed(Exception):
