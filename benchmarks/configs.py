@@ -158,12 +158,12 @@ for _name, _shape in IMAGE_SHAPES.items():
         if _name in _names:  # the recipe itself comes with the variant
             MODEL_PARAMS[_name][_variant] = {
                 "input_shape": _shape, "max_epochs": _REFERENCE_E2E_EPOCHS[_name]}
-    # SDDECC on images: its convolutional autoencoder (paper Table 2) and pixels in [0, 1].
+    # SDDECC on images: its convolutional autoencoder (paper Table 2); its default likelihood
+    # for pixels in [0, 1] is the Bernoulli (reconstruction="auto").
     for _variant in ("SDDECC", "SDDECC-ConvAE", "SDDECC-ConvAE+MI", "SDDECC-ConvAE+GCN",
                      "SDDECC-s2", "SDDECC-printed"):
         MODEL_PARAMS[_name][_variant] = {
             **MODEL_PARAMS[_name].get("SDCN", {}), "input_shape": _shape,
-            "reconstruction": "bce",
         }
 
 # Moons and circles as the DMAE reference code runs them: the encoder regressed onto 100

@@ -200,7 +200,8 @@ _SHARED = {
 }
 
 
-#: VaDE's and DVAE's: the likelihood follows the data's range by default.
+#: VaDE's, DVAE's and SDDECC's (a prior on the code): the likelihood follows the data's
+#: range by default.
 _SHARED["vae_options"] = _SHARED["ae_options"].replace(
     """reconstruction : {"mse", "bce"}, default="mse"
         Reconstruction loss: squared error, or binary cross-entropy for data in [0, 1]

@@ -213,9 +213,13 @@ def test_pretraining_halves_the_reconstruction_error(images, input_shape):
         params["hidden_dims"] = (16,)
 
     def error(model):
+        # the images are in [0, 1]: the default likelihood is the Bernoulli, whose mean is the
+        # sigmoid of the decoder's output
+        assert model.reconstruction_ == "bce"
         with torch.no_grad():
             x = torch.as_tensor(X, dtype=torch.float32)
-            return torch.nn.functional.mse_loss(model.module_.eval().autoencoder(x)[1], x).item()
+            x_hat = torch.sigmoid(model.module_.eval().autoencoder(x)[1])
+            return torch.nn.functional.mse_loss(x_hat, x).item()
 
     untrained = SDDECC(3, **{**params, "pretrain_epochs": 0}).fit(X)
     trained = SDDECC(3, **{**params, "pretrain_epochs": 30}).fit(X)

@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture._gaussian_mixture import _estimate_log_gaussian_prob
 from sklearn.preprocessing import StandardScaler
 
-from skdeepcluster import DVAE, VaDE
+from skdeepcluster import DVAE, SDDECC, VaDE
 from skdeepcluster.functional import (
     prior_responsibilities,
     vade_elbo,
@@ -159,10 +159,12 @@ def test_vade_separates_blobs(unit_blobs3, reconstruction):
     assert_allclose(model.weights_.sum(), 1.0)
 
 
-@pytest.mark.parametrize("model_class", [VaDE, DVAE])
+@pytest.mark.parametrize("model_class", [VaDE, DVAE, SDDECC])
 def test_auto_likelihood_follows_the_range_of_the_data(unit_blobs3, model_class):
     X, _ = unit_blobs3  # in [0, 1]
     params = dict(SMALL, pretrain_epochs=3, max_epochs=2)
+    if model_class is SDDECC:
+        params.update(n_neighbors=3, gcn_warmup_epochs=2)
     auto = model_class(3, **params).fit(X)
     assert auto.reconstruction == "auto" and auto.reconstruction_ == "bce"
     bce = model_class(3, reconstruction="bce", **params).fit(X)
@@ -175,7 +177,7 @@ def test_auto_likelihood_follows_the_range_of_the_data(unit_blobs3, model_class)
     assert_array_equal(auto.transform(standardised), mse.transform(standardised))
 
 
-def test_only_the_variational_models_take_an_automatic_likelihood(unit_blobs3):
+def test_only_the_models_with_a_prior_on_the_code_take_an_automatic_likelihood(unit_blobs3):
     from sklearn.utils._param_validation import InvalidParameterError
 
     from skdeepcluster import AEKMeans

@@ -95,7 +95,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         loss has not fallen by ``GCN_WARMUP_TOL`` (1e-3) below its best in
         ``GCN_WARMUP_PATIENCE`` (20) steps: it converged.
     {training}
-    {ae_options}
+    {vae_options}
     {image_recipe}
         With the convolutional autoencoder, ``layerwise_epochs`` must be 0 (greedy
         layer-wise pretraining is for the MLP autoencoder).
@@ -187,6 +187,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
 
     _parameter_constraints: dict = {
         **AEKMeans._parameter_constraints,
+        "reconstruction": [StrOptions({"auto", "mse", "bce"})],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "gcn_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -204,7 +205,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         self, n_clusters=8, *, hidden_dims=None,
         latent_dim=10, pretrain_epochs=200, max_epochs=200, gcn_warmup_epochs=2000,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
-        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=20,
+        activation="relu", reconstruction="auto", layerwise_epochs=0, dropout=0.0, n_init=20,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
@@ -258,12 +259,12 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         return self.module_.autoencoder
 
     def _criterion(self):
-        return SDDECCLoss(self.module_, self.lambda_1, self.lambda_2, self.reconstruction)
+        return SDDECCLoss(self.module_, self.lambda_1, self.lambda_2, self.reconstruction_)
 
     def _pretrain_network(self, X, config, generator):
         # layer-wise pretraining of the autoencoder (MLP only), then the whole objective
         return self._pretrain_autoencoder(
-            self._autoencoder, X, reconstruction=self.reconstruction, config=config,
+            self._autoencoder, X, reconstruction=self.reconstruction_, config=config,
             generator=generator, module=self.module_, criterion=self._criterion(),
             batch_transform=self._batch_transform("pretrain"),
         )

@@ -170,17 +170,6 @@ class VaDE(AutoencoderClusterer):
         )
         self._set_prior_attributes()
 
-    def _resolve_reconstruction(self, X):
-        """``"auto"``: the Bernoulli likelihood for data in [0, 1], else the Gaussian one.
-
-        A unit-variance Gaussian on pixels in [0, 1] leaves the reconstruction term too
-        weak against the prior: on digits one seed of two merged every cluster into one
-        (BENCHMARKS.md, section 22).
-        """
-        if self.reconstruction != "auto":
-            return self.reconstruction
-        return "bce" if float(X.min()) >= 0 and float(X.max()) <= 1 else "mse"
-
     def _criterion(self):
         return VaDELoss(self.module_, self.reconstruction_)
 
