@@ -39,6 +39,11 @@ AUGMENT_PHASES = {
 }
 
 
+def in_unit_interval(X):
+    """Whether every value of ``X`` lies in [0, 1]: pixels, the data of a Bernoulli."""
+    return bool(float(X.min()) >= 0 and float(X.max()) <= 1)
+
+
 def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
     """Layer widths from a ``*hidden_dims`` parameter: ``default`` for None, else a tuple of
     positive integers (a ``ValueError`` naming ``name`` otherwise)."""
@@ -161,8 +166,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         """
         images = self.input_shape is not None if images is None else images
         n_steps = self.pretrain_epochs * math.ceil(X.shape[0] / self.batch_size)
-        return bool(images and n_steps >= IMAGE_RECIPE_MIN_STEPS
-                    and float(X.min()) >= 0 and float(X.max()) <= 1)
+        return bool(images and n_steps >= IMAGE_RECIPE_MIN_STEPS and in_unit_interval(X))
 
     def _resolve_augment(self, image_recipe):
         """``augment`` as a key of :data:`AUGMENT_PHASES`."""
@@ -233,12 +237,6 @@ class AutoencoderClusterer(BaseDeepClusterer):
                     "it to 0 with the convolutional one"
                 )
         self.reconstruction_ = self._resolve_reconstruction(X)
-        if self.reconstruction_ == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "reconstruction='bce' needs X in [0, 1], but X ranges over "
-                f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
-                "reconstruction='mse'"
-            )
         self._resolve_recipe(X)
 
     def _resolve_reconstruction(self, X):
@@ -249,11 +247,18 @@ class AutoencoderClusterer(BaseDeepClusterer):
         A unit-variance Gaussian likelihood on pixels in [0, 1] leaves the reconstruction
         term too weak against the prior: on digits VaDE put every row in one cluster on one
         seed of two, and SDDECC's partitions of three seeds agreed at ARI 0.03
-        (BENCHMARKS.md, section 22.4).
+        (BENCHMARKS.md, section 22.4). ``"bce"`` on data outside [0, 1] raises a
+        ``ValueError``. One pass over ``X`` either way.
         """
-        if self.reconstruction != "auto":
-            return self.reconstruction
-        return "bce" if float(X.min()) >= 0 and float(X.max()) <= 1 else "mse"
+        if self.reconstruction == "auto":
+            return "bce" if in_unit_interval(X) else "mse"
+        if self.reconstruction == "bce" and not in_unit_interval(X):
+            raise ValueError(
+                "reconstruction='bce' needs X in [0, 1], but X ranges over "
+                f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
+                "reconstruction='mse'"
+            )
+        return self.reconstruction
 
     def _build_module(self, n_features):
         if self._convolutional():
