@@ -61,7 +61,7 @@ def main(argv=None):
     for seed in range(args.seeds):
         start = time.perf_counter()
         model = make_model(args.model, 10, seed, params, "cpu", args.epoch_scale,
-                           parse_overrides(args.set)).fit(X)
+                           parse_overrides(args.set), X).fit(X)
         seconds = time.perf_counter() - start
         acc = clustering_report(y, model.labels_)["accuracy"]
         accs.append(acc)

@@ -77,11 +77,12 @@ def _commit():
         return "unknown"
 
 
-def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0, overrides=None):
+def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0, overrides=None,
+               X=None):
     """The estimator ``name`` with benchmark parameters, every ``*_epochs`` scaled.
 
     ``overrides`` (``--set``) are set last, as given: an ``*_epochs`` value there is not
-    scaled.
+    scaled. ``pretrain_epochs="auto"`` is scaled as the number a fit on ``X`` would use.
     """
     from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
@@ -95,11 +96,13 @@ def make_model(name, n_clusters, seed, params, device, epoch_scale=1.0, override
     name, variant_params = VARIANTS.get(name, (name, {}))
     params = {**variant_params, **params}
     model = getattr(skdeepcluster, name)(n_clusters, random_state=seed, device=device, **params)
-    model.set_params(**{
-        key: max(1, round(value * epoch_scale))
-        for key, value in model.get_params().items() if key.endswith("_epochs") and value
-    })
-    return model.set_params(**(overrides or {}))
+    scaled = {}
+    for key, value in model.get_params().items():
+        if key.endswith("_epochs") and value and epoch_scale != 1:
+            if value == "auto":
+                value = model._resolve_pretrain_epochs(X)
+            scaled[key] = max(1, round(value * epoch_scale))
+    return model.set_params(**scaled).set_params(**(overrides or {}))
 
 
 def parse_overrides(items):
@@ -170,7 +173,8 @@ def run_one(job):
     X, y = load(job["dataset"], job["data_dir"], job["subset"])
     deep = job["model"] in DEEP_MODELS
     model = make_model(job["model"], N_CLUSTERS[job["dataset"]], job["seed"], job["params"],
-                       job["device"], job["epoch_scale"], job["overrides"] if deep else None)
+                       job["device"], job["epoch_scale"], job["overrides"] if deep else None,
+                       X)
     snapshots = None
     if job["plots"] and deep and "callbacks" in model.get_params():
         snapshots = CodeSnapshots(X, y)

@@ -66,8 +66,9 @@ _SHARED = {
 
         The image recipe of the ``"auto"`` options applies to images (``input_shape``
         given) with pixels in [0, 1] and a pretraining of at least 14,000 optimizer steps
-        (``pretrain_epochs`` times the batches of an epoch): it starts slowly, and on a
-        shorter schedule Adam on the images as they are gives the better code. The values
+        (``pretrain_epochs_`` times the batches of an epoch; ``pretrain_epochs="auto"``
+        lengthens the pretraining to reach them): it starts slowly, and on a shorter
+        schedule Adam on the images as they are gives the better code. The values
         a fit used are ``augment_``, ``pretrain_optimizer_`` and ``pretrain_lr_``.""",
     "encoder": """encoder : {"auto", "mlp", "conv"}, default="auto"
         The autoencoder: the fully connected one of ``hidden_dims`` (``"mlp"``), or, for
@@ -78,8 +79,12 @@ _SHARED = {
         Output channels of the convolution blocks, each halving the feature map. None
         means ``(16, 32)`` for images of side at most 16, else ``(16, 16, 32, 32)`` (the
         SDDECC paper's Table 2). Used only by the convolutional autoencoder.""",
-    "dec_epochs": """pretrain_epochs : int, default=200
-        Epochs of end-to-end autoencoder pretraining.
+    "auto_epochs": """``"auto"`` is 200 epochs, lengthened for images in [0, 1]
+        (``input_shape`` given) to the image recipe's 14,000 optimizer steps where at most
+        500 epochs reach them: at batch 256, for 6,913 to 17,664 images (379 epochs on the
+        9,298 of USPS). The value a fit used is ``pretrain_epochs_``.""",
+    "dec_epochs": """pretrain_epochs : int or "auto", default="auto"
+        Epochs of end-to-end autoencoder pretraining. {auto_epochs}
     max_epochs : int, default=100
         Most epochs of clustering (self-training); fewer when the labels settle.""",
     "self_training": """n_init : int, default=20
@@ -213,6 +218,8 @@ _SHARED["vae_options"] = _SHARED["ae_options"].replace(
         ``"mse"`` otherwise; ``reconstruction_`` says which a fit used.""",
 )
 assert _SHARED["vae_options"] != _SHARED["ae_options"]
+
+_SHARED["dec_epochs"] = _SHARED["dec_epochs"].format(auto_epochs=_SHARED["auto_epochs"])
 
 _SHARED["images"] = "\n    ".join(
     _SHARED[key] for key in ("input_shape", "image_recipe", "encoder"))

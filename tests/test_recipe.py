@@ -133,6 +133,59 @@ def test_a_short_pretraining_keeps_the_tabular_recipe(estimator, images, recorde
     assert model.augment_ == "pretrain" and augmented
 
 
+@pytest.fixture
+def small_auto(monkeypatch):
+    """``pretrain_epochs="auto"`` at the tests' scale: 2 epochs, lengthened to the image
+    recipe's 40 steps where at most 6 epochs make them."""
+    monkeypatch.setattr(_ae_base, "DEFAULT_PRETRAIN_EPOCHS", 2)
+    monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MAX_EPOCHS", 6)
+    monkeypatch.setattr(_ae_base, "IMAGE_RECIPE_MIN_STEPS", 40)
+
+
+def pretraining_epochs(model):
+    """Epochs of the (first) autoencoder's end-to-end pretraining in ``history_``."""
+    return sum(r["phase"] in ("pretrain", "view0-pretrain") for r in model.history_)
+
+
+@parametrize_ae
+@pytest.mark.usefixtures("small_auto")
+def test_auto_pretrain_epochs_reach_the_image_recipe(estimator, images):
+    # 120 images in batches of 16: 8 batches an epoch, the 40 steps in 5 epochs
+    model = image_model(estimator, batch_size=16, pretrain_epochs="auto").fit(images)
+    sgd = not isinstance(model, SDDECC)  # SDDECC pretrains with Adam: no longer schedule
+    assert model.pretrain_epochs_ == (5 if sgd else 2)
+    assert pretraining_epochs(model) == model.pretrain_epochs_
+    assert model.augment_ == ("pretrain" if sgd else "none")
+    # tabular rows, pixels outside [0, 1], and 40 steps out of reach (2 batches an epoch)
+    for X, params in [(images, {"input_shape": None}), (images * 16, {}),
+                      (images, {"batch_size": 60})]:
+        model = image_model(estimator, pretrain_epochs="auto", **{"batch_size": 16, **params})
+        model.fit(X)
+        assert (model.pretrain_epochs_, model.augment_) == (2, "none")
+        assert pretraining_epochs(model) == 2
+    # an explicit number is kept
+    assert image_model(estimator, pretrain_epochs=3).fit(images).pretrain_epochs_ == 3
+
+
+@pytest.mark.usefixtures("small_auto")
+def test_auto_pretrain_epochs_keep_dmae_kernel_pretraining_short(images):
+    from skdeepcluster import DMAE
+
+    model = DMAE(3, hidden_dims=(16,), latent_dim=2, batch_size=16, max_epochs=1,
+                 kernel_gamma=1.0, input_shape=(1, 8, 8), device="cpu", random_state=0)
+    model.fit(images)
+    assert (model.pretrain_epochs_, model.augment_) == (2, "none")
+
+
+def test_auto_pretrain_epochs_values():
+    auto = _ae_base.auto_pretrain_epochs
+    assert auto(9298, 256, images=True) == 379  # USPS: 37 batches an epoch
+    assert auto(10000, 256, images=True) == 350
+    assert auto(9298, 256, images=False) == 200
+    # 6,913 to 17,664 images at batch 256 are lengthened; fewer or more keep 200
+    assert [auto(n, 256, True) for n in (6912, 6913, 17664, 17665)] == [200, 500, 203, 200]
+
+
 @parametrize_ae
 @pytest.mark.usefixtures("short_recipe")
 def test_explicit_settings_override_auto(estimator, images, recorded):

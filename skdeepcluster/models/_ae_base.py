@@ -31,6 +31,15 @@ IMAGE_PRETRAIN_LR = 1.0
 #: optimizer steps ``"auto"`` keeps the tabular recipe.
 IMAGE_RECIPE_MIN_STEPS = 14000
 
+#: ``pretrain_epochs="auto"``: this many epochs, or on images as many as reach
+#: :data:`IMAGE_RECIPE_MIN_STEPS` when that is at most :data:`IMAGE_RECIPE_MAX_EPOCHS`.
+DEFAULT_PRETRAIN_EPOCHS = 200
+
+#: The longest pretraining ``pretrain_epochs="auto"`` gives to reach the image recipe: the
+#: DMAE reference code's 500 epochs, the length the recipe was measured at (USPS, 37
+#: batches an epoch, reaches 14,000 steps at 379 epochs; BENCHMARKS.md, section 23).
+IMAGE_RECIPE_MAX_EPOCHS = 500
+
 #: Values of ``augment`` and the phases each one augments. ``True`` and ``False`` are
 #: ``"pretrain"`` and ``"none"`` (DMAE's ``augment=True`` has always meant pretraining only).
 AUGMENT_PHASES = {
@@ -42,6 +51,28 @@ AUGMENT_PHASES = {
 def in_unit_interval(X):
     """Whether every value of ``X`` lies in [0, 1]: pixels, the data of a Bernoulli."""
     return bool(float(X.min()) >= 0 and float(X.max()) <= 1)
+
+
+def auto_pretrain_epochs(n_samples, batch_size, images):
+    """The pretraining epochs of ``pretrain_epochs="auto"``.
+
+    For ``images`` (pixels in [0, 1] that can take the image recipe), the fewest epochs of
+    ``n_samples`` rows in batches of ``batch_size`` that make :data:`IMAGE_RECIPE_MIN_STEPS`
+    optimizer steps, when that is at most :data:`IMAGE_RECIPE_MAX_EPOCHS`, and at least
+    :data:`DEFAULT_PRETRAIN_EPOCHS`; :data:`DEFAULT_PRETRAIN_EPOCHS` otherwise.
+
+    >>> auto_pretrain_epochs(9298, 256, images=True)  # USPS: 37 batches an epoch
+    379
+    >>> auto_pretrain_epochs(1797, 256, images=True)  # 14,000 steps are out of reach
+    200
+    >>> auto_pretrain_epochs(70000, 256, images=True)  # 200 epochs reach them
+    200
+    """
+    if images:
+        epochs = math.ceil(IMAGE_RECIPE_MIN_STEPS / math.ceil(n_samples / batch_size))
+        if epochs <= IMAGE_RECIPE_MAX_EPOCHS:
+            return max(DEFAULT_PRETRAIN_EPOCHS, epochs)
+    return DEFAULT_PRETRAIN_EPOCHS
 
 
 def check_dims(dims, name, default=DEFAULT_HIDDEN_DIMS):
@@ -88,7 +119,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         **BaseDeepClusterer._parameter_constraints,
         "hidden_dims": ["array-like", None],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "reconstruction": [StrOptions({"mse", "bce"})],
         "layerwise_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -115,7 +146,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
     _conv_on_images = False
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
@@ -157,16 +188,33 @@ class AutoencoderClusterer(BaseDeepClusterer):
         return check_dims(self.channels, "channels")
 
     # ------------------------------------------------------------------ the shared recipe
+    def _image_data(self, X, images=None):
+        """Whether ``X`` can take the image recipe: images (``images``, by default whether
+        ``input_shape`` is given) with pixels in [0, 1]."""
+        images = self.input_shape is not None if images is None else images
+        return bool(images and in_unit_interval(X))
+
     def _uses_image_recipe(self, X, images=None):
         """Whether the ``"auto"`` options take the image recipe on the data ``X``.
 
-        They do for images (``images``, by default whether ``input_shape`` is given) with
-        pixels in [0, 1], pretrained for at least :data:`IMAGE_RECIPE_MIN_STEPS` optimizer
-        steps (``pretrain_epochs`` times the batches of an epoch).
+        They do for image data (:meth:`_image_data`) pretrained for at least
+        :data:`IMAGE_RECIPE_MIN_STEPS` optimizer steps (``pretrain_epochs_`` times the
+        batches of an epoch).
         """
-        images = self.input_shape is not None if images is None else images
-        n_steps = self.pretrain_epochs * math.ceil(X.shape[0] / self.batch_size)
-        return bool(images and n_steps >= IMAGE_RECIPE_MIN_STEPS and in_unit_interval(X))
+        n_steps = self.pretrain_epochs_ * math.ceil(X.shape[0] / self.batch_size)
+        return n_steps >= IMAGE_RECIPE_MIN_STEPS and self._image_data(X, images)
+
+    def _resolve_pretrain_epochs(self, X):
+        """``pretrain_epochs``, where ``"auto"`` is :func:`auto_pretrain_epochs` (lengthened
+        to the image recipe's steps only where its optimizer, SGD, follows)."""
+        if self.pretrain_epochs != "auto":
+            return self.pretrain_epochs
+        epochs = auto_pretrain_epochs(X.shape[0], self.batch_size, images=True)
+        # Only a lengthened pretraining needs the pass over X that tells image data.
+        if epochs != DEFAULT_PRETRAIN_EPOCHS and not (
+                self._sgd_on_images and self._image_data(X)):
+            return DEFAULT_PRETRAIN_EPOCHS
+        return epochs
 
     def _resolve_augment(self, image_recipe):
         """``augment`` as a key of :data:`AUGMENT_PHASES`."""
@@ -237,6 +285,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
                     "it to 0 with the convolutional one"
                 )
         self.reconstruction_ = self._resolve_reconstruction(X)
+        self.pretrain_epochs_ = self._resolve_pretrain_epochs(X)
         self._resolve_recipe(X)
 
     def _resolve_reconstruction(self, X):
@@ -295,7 +344,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         self, autoencoder, X, *, reconstruction, config, generator, prefix="",
         batch_transform=None, module=None, criterion=None,
     ):
-        """``layerwise_epochs`` per layer pair, then ``pretrain_epochs`` end to end.
+        """``layerwise_epochs`` per layer pair, then ``pretrain_epochs_`` end to end.
 
         The end-to-end phase trains ``module`` (default: the autoencoder) on ``criterion``
         (default: the reconstruction error). Phases are named ``"<prefix>layerwise-<i>"`` and
@@ -308,7 +357,7 @@ class AutoencoderClusterer(BaseDeepClusterer):
         return history + train_module(
             autoencoder if module is None else module, X,
             ReconstructionLoss(reconstruction) if criterion is None else criterion,
-            phase=f"{prefix}pretrain", max_epochs=self.pretrain_epochs, config=config,
+            phase=f"{prefix}pretrain", max_epochs=self.pretrain_epochs_, config=config,
             generator=generator, batch_transform=batch_transform,
         )
 

@@ -25,9 +25,9 @@ class AEKMeans(AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
+    pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
-        pretraining recipe of the DEC/IDEC reference code).
+        pretraining recipe of the DEC/IDEC reference code). {auto_epochs}
     {training}
     {ae_options}
     {images}
@@ -74,7 +74,7 @@ class AEKMeans(AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
@@ -131,9 +131,9 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
+    pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
-        pretraining recipe of the DEC/IDEC reference code).
+        pretraining recipe of the DEC/IDEC reference code). {auto_epochs}
     {training}
     {ae_options}
     {images}
@@ -175,7 +175,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
         covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,

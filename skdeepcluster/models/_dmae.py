@@ -344,8 +344,9 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
-        Epochs of autoencoder pretraining.
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of autoencoder pretraining (of each of the encoder and the decoder with
+        ``kernel_gamma``, which ``"auto"`` does not lengthen). {auto_epochs}
     max_epochs : int, default=100
         Epochs of end-to-end training (of the mixture alone with ``train_encoder=False``).
     {training}
@@ -440,7 +441,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
@@ -487,10 +488,10 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
                 "takes any real value; use it with DMM"
             )
 
-    def _uses_image_recipe(self, X, images=None):
+    def _image_data(self, X, images=None):
         # The kernel pretraining regresses the encoder on kernel features of the data as
         # they are, with Adam (the reference code's recipe for it).
-        return self.kernel_gamma is None and super()._uses_image_recipe(X, images)
+        return self.kernel_gamma is None and super()._image_data(X, images)
 
     def _pretrain_network(self, X, config, generator):
         if self.kernel_gamma is None:
@@ -500,13 +501,13 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         encoder = nn.Sequential(autoencoder.corruption, *autoencoder.encoder_layers)
         history = train_module(
             encoder, X, TargetLoss(features), phase="pretrain-encoder",
-            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+            max_epochs=self.pretrain_epochs_, config=config, generator=generator,
         )
         code = torch.from_numpy(self._transform(X.numpy()))
         decoder = nn.Sequential(*autoencoder.decoder_layers)
         return history + train_module(
             decoder, code, TargetLoss(X, self.reconstruction), phase="pretrain-decoder",
-            max_epochs=self.pretrain_epochs, config=config, generator=generator,
+            max_epochs=self.pretrain_epochs_, config=config, generator=generator,
         )
 
     def _kernel_features(self, X, generator):

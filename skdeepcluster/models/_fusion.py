@@ -60,9 +60,9 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     layerwise_epochs : int, default=20
         Epochs of greedy layer-wise training per layer pair of every autoencoder (0 skips
         it).
-    pretrain_epochs : int, default=200
+    pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end training of each autoencoder on its own: the length every
-        other autoencoder model pretrains for.
+        other autoencoder model pretrains for. {auto_epochs}
     max_epochs : int, default=100
         Epochs of end-to-end fine-tuning of the whole cascade.
     {training}
@@ -140,7 +140,7 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
 
     def __init__(
         self, n_clusters=8, *, views=None, view_hidden_dims=None, view_latent_dim=10,
-        hidden_dims=None, latent_dim=10, layerwise_epochs=20, pretrain_epochs=200,
+        hidden_dims=None, latent_dim=10, layerwise_epochs=20, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", dropout=0.0,
         covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,
@@ -219,13 +219,13 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
     def _check_input_shape(self, n_features):
         self._view_shapes(self._resolve_views(n_features))
 
-    def _uses_image_recipe(self, X, images=None):
-        # Without a view named: whether some image view takes the image recipe.
+    def _image_data(self, X, images=None):
+        # Without a view named: whether some view is image data.
         if images is not None:
-            return super()._uses_image_recipe(X, images)
+            return super()._image_data(X, images)
         views = self._resolve_views(X.shape[1])
         parts = np.split(np.asarray(X), np.cumsum(views)[:-1], axis=1)
-        return any(super(DeepFusionGMM, self)._uses_image_recipe(part, True)
+        return any(super(DeepFusionGMM, self)._image_data(part, True)
                    for part, shape in zip(parts, self._view_shapes(views)) if shape is not None)
 
     def _views_transform(self, shapes):

@@ -152,8 +152,8 @@ class SDCN(TrainingRowsMixin, DEC):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
-        Epochs of end-to-end autoencoder pretraining (mini-batches of ``batch_size``).
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of end-to-end autoencoder pretraining (mini-batches of ``batch_size``). {auto_epochs}
     max_epochs : int, default=200
         Full-graph training steps of the joint model.
     {training}
@@ -231,7 +231,7 @@ class SDCN(TrainingRowsMixin, DEC):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=200, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,

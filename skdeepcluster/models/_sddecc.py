@@ -85,8 +85,11 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         ``"auto"`` is the convolutional autoencoder with ``input_shape`` (the paper's) and
         the MLP of ``hidden_dims`` without; ``"mlp"`` keeps the MLP on images.
     {autoencoder}
-    pretrain_epochs : int, default=200
-        Epochs of pretraining (reconstruction, mutual information and prior).
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of pretraining (reconstruction, mutual information and prior). ``"auto"``
+        is 200: SDDECC pretrains with Adam, whose code needs no longer schedule on images
+        (the other autoencoder models lengthen it for their SGD image recipe). The value
+        a fit used is ``pretrain_epochs_``.
     max_epochs : int, default=200
         Steps of joint training (full-graph steps with ``use_gcn``, epochs without).
     gcn_warmup_epochs : int, default=2000
@@ -203,7 +206,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
 
     def __init__(
         self, n_clusters=8, *, hidden_dims=None,
-        latent_dim=10, pretrain_epochs=200, max_epochs=200, gcn_warmup_epochs=2000,
+        latent_dim=10, pretrain_epochs="auto", max_epochs=200, gcn_warmup_epochs=2000,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="auto", layerwise_epochs=0, dropout=0.0, n_init=20,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,

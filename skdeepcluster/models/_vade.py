@@ -55,8 +55,8 @@ class VaDE(AutoencoderClusterer):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
-        Epochs of autoencoder pretraining.
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of autoencoder pretraining. {auto_epochs}
     max_epochs : int, default=100
         Epochs of ELBO training.
     batch_size : int, default=256
@@ -119,7 +119,7 @@ class VaDE(AutoencoderClusterer):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="auto", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10,
@@ -257,8 +257,8 @@ class DVAE(VaDE):
     ----------
     {n_clusters}
     {autoencoder}
-    pretrain_epochs : int, default=200
-        Epochs of autoencoder pretraining.
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of autoencoder pretraining. {auto_epochs}
     max_epochs : int, default=100
         Epochs of ELBO training (the similarity loss joins after ``warmup_epochs``).
     batch_size : int, default=256
@@ -322,7 +322,7 @@ class DVAE(VaDE):
     }
 
     def __init__(
-        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs=200,
+        self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=2e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="auto", layerwise_epochs=0,
         dropout=0.0, lr_decay=0.9, lr_decay_epochs=10, n_init=10, beta=0.1, warmup_epochs=50,
