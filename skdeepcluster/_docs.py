@@ -79,12 +79,13 @@ _SHARED = {
         Output channels of the convolution blocks, each halving the feature map. None
         means ``(16, 32)`` for images of side at most 16, else ``(16, 16, 32, 32)`` (the
         SDDECC paper's Table 2). Used only by the convolutional autoencoder.""",
-    "auto_epochs": """``"auto"`` is 200 epochs, lengthened for images in [0, 1]
-        (``input_shape`` given) to the image recipe's 14,000 optimizer steps where at most
-        500 epochs reach them: at batch 256, for 6,913 to 17,664 images (379 epochs on the
-        9,298 of USPS). The value a fit used is ``pretrain_epochs_``.""",
+    "auto_epochs": """``"auto"`` is 200 epochs, lengthened for images in [0, 1] (``input_shape``
+        given) to the image recipe's 14,000 optimizer steps where at most 500 epochs reach
+        them: at batch 256, for 6,913 to 17,664 images (379 epochs on the 9,298 of USPS).
+        The value a fit used is ``pretrain_epochs_``.""",
     "dec_epochs": """pretrain_epochs : int or "auto", default="auto"
-        Epochs of end-to-end autoencoder pretraining. {auto_epochs}
+        Epochs of end-to-end autoencoder pretraining.
+        {auto_epochs}
     max_epochs : int, default=100
         Most epochs of clustering (self-training); fewer when the labels settle.""",
     "self_training": """n_init : int, default=20

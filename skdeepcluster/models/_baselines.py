@@ -27,7 +27,8 @@ class AEKMeans(AutoencoderClusterer):
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
-        pretraining recipe of the DEC/IDEC reference code). {auto_epochs}
+        pretraining recipe of the DEC/IDEC reference code).
+        {auto_epochs}
     {training}
     {ae_options}
     {images}
@@ -133,7 +134,8 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end autoencoder training (200 epochs of Adam at batch 256 is the
-        pretraining recipe of the DEC/IDEC reference code). {auto_epochs}
+        pretraining recipe of the DEC/IDEC reference code).
+        {auto_epochs}
     {training}
     {ae_options}
     {images}

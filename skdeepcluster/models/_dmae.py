@@ -346,7 +346,8 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
         Epochs of autoencoder pretraining (of each of the encoder and the decoder with
-        ``kernel_gamma``, which ``"auto"`` does not lengthen). {auto_epochs}
+        ``kernel_gamma``, which ``"auto"`` does not lengthen).
+        {auto_epochs}
     max_epochs : int, default=100
         Epochs of end-to-end training (of the mixture alone with ``train_encoder=False``).
     {training}

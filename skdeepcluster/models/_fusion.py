@@ -62,7 +62,8 @@ class DeepFusionGMM(CodeMixtureMixin, AutoencoderClusterer):
         it).
     pretrain_epochs : int or "auto", default="auto"
         Epochs of end-to-end training of each autoencoder on its own: the length every
-        other autoencoder model pretrains for. {auto_epochs}
+        other autoencoder model pretrains for.
+        {auto_epochs}
     max_epochs : int, default=100
         Epochs of end-to-end fine-tuning of the whole cascade.
     {training}

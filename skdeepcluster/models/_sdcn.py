@@ -153,7 +153,8 @@ class SDCN(TrainingRowsMixin, DEC):
     {n_clusters}
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
-        Epochs of end-to-end autoencoder pretraining (mini-batches of ``batch_size``). {auto_epochs}
+        Epochs of end-to-end autoencoder pretraining (mini-batches of ``batch_size``).
+        {auto_epochs}
     max_epochs : int, default=200
         Full-graph training steps of the joint model.
     {training}

@@ -56,7 +56,8 @@ class VaDE(AutoencoderClusterer):
     {n_clusters}
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
-        Epochs of autoencoder pretraining. {auto_epochs}
+        Epochs of autoencoder pretraining.
+        {auto_epochs}
     max_epochs : int, default=100
         Epochs of ELBO training.
     batch_size : int, default=256
@@ -258,7 +259,8 @@ class DVAE(VaDE):
     {n_clusters}
     {autoencoder}
     pretrain_epochs : int or "auto", default="auto"
-        Epochs of autoencoder pretraining. {auto_epochs}
+        Epochs of autoencoder pretraining.
+        {auto_epochs}
     max_epochs : int, default=100
         Epochs of ELBO training (the similarity loss joins after ``warmup_epochs``).
     batch_size : int, default=256
