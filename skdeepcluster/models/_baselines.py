@@ -32,8 +32,7 @@ class AEKMeans(AutoencoderClusterer):
     {training}
     {ae_options}
     {images}
-    n_init : int, default=10
-        k-means initialisations; the one of lowest inertia (in code space) is kept.
+    {kmeans_n_init}
 
     Attributes
     ----------
@@ -77,7 +76,7 @@ class AEKMeans(AutoencoderClusterer):
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
-        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=10,
+        activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0, n_init=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
     ):

@@ -74,7 +74,7 @@ class DEC(AEKMeans):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
-        dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3,
+        dropout=0.0, n_init=100, alpha=1.0, update_interval=140, tol=1e-3,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
     ):
@@ -182,7 +182,7 @@ class IDEC(DEC):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
-        dropout=0.0, n_init=20, alpha=1.0, update_interval=140, tol=1e-3, gamma=0.1,
+        dropout=0.0, n_init=100, alpha=1.0, update_interval=140, tol=1e-3, gamma=0.1,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
     ):

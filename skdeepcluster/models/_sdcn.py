@@ -160,8 +160,7 @@ class SDCN(TrainingRowsMixin, DEC):
     {training}
     {ae_options}
     {images}
-    n_init : int, default=20
-        k-means initialisations of the centres; the lowest inertia is kept.
+    {kmeans_n_init}
     alpha : float, default=1.0
         Degrees of freedom of the Student's t kernel.
     update_interval : int, default=1
@@ -235,7 +234,7 @@ class SDCN(TrainingRowsMixin, DEC):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=200, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
-        dropout=0.0, n_init=20, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
+        dropout=0.0, n_init=100, alpha=1.0, update_interval=1, tol=0.0, n_neighbors=3,
         similarity="heat", delta=0.5, lambda_q=0.1, lambda_z=0.01,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None, training_rows="float32", knn_algorithm="auto",

@@ -102,8 +102,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
     {image_recipe}
         With the convolutional autoencoder, ``layerwise_epochs`` must be 0 (greedy
         layer-wise pretraining is for the MLP autoencoder).
-    n_init : int, default=20
-        k-means initialisations of the cluster means; the lowest inertia is kept.
+    {kmeans_n_init}
     n_neighbors : int, default=3
         Neighbours per sample in the kNN graph (the paper's k = 3).
     similarity : {{"heat", "cosine"}}, default="heat"
@@ -208,7 +207,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
         self, n_clusters=8, *, hidden_dims=None,
         latent_dim=10, pretrain_epochs="auto", max_epochs=200, gcn_warmup_epochs=2000,
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
-        activation="relu", reconstruction="auto", layerwise_epochs=0, dropout=0.0, n_init=20,
+        activation="relu", reconstruction="auto", layerwise_epochs=0, dropout=0.0, n_init=100,
         n_neighbors=3, similarity="heat", delta=0.5, lambda_1=0.01, lambda_2=1.0, use_mi=True,
         use_gcn=True, cluster_variance="unit",
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
