@@ -5,7 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdeepcluster import DEC, IDEC, AEKMeans
+from skdeepcluster import DEC, DMAE, IDEC, SDCN, SDDECC, AEKMeans
 from skdeepcluster.functional import kl_clustering_loss, target_distribution
 from skdeepcluster.nn import MLPAutoencoder, SelfTrainingLoss, StudentTClusterer
 from skdeepcluster.training import TargetRefresh, TrainingConfig, train_module
@@ -80,6 +80,19 @@ def test_dec_starts_from_aekmeans_and_trains_the_centres(blobs):
     assert not np.allclose(dec.cluster_centers_, start.cluster_centers_)
     assert_allclose(dec.cluster_centers_, dec.module_.centers.detach().numpy(), rtol=1e-6)
     assert dec.module_.reconstruct is False
+
+
+@pytest.mark.parametrize("estimator_class", [AEKMeans, DEC, IDEC, SDCN, SDDECC, DMAE])
+def test_a_hundred_kmeans_starts_on_the_code_by_default(estimator_class):
+    assert estimator_class().n_init == 100
+
+
+def test_more_kmeans_starts_never_raise_the_inertia(blobs):
+    X, _ = blobs
+    one = AEKMeans(3, random_state=0, **FAST, n_init=1).fit(X)
+    default = AEKMeans(3, random_state=0, **FAST).fit(X)
+    assert_array_equal(default.transform(X), one.transform(X))  # the same pretrained code
+    assert default.inertia_ <= one.inertia_
 
 
 def test_idec_with_zero_gamma_is_dec(blobs):

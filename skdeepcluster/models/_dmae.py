@@ -372,7 +372,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     train_encoder : bool, default=True
         False keeps the pretrained autoencoder fixed and trains only the mixture on its
         code (AE+DMM).
-    {mixture_init}
+    {code_mixture_init}
     kernel_gamma : float or None, default=None
         Pretrain on a kernel instead of by reconstruction (the reference code's recipe for
         the paper's moons and circles): the encoder is regressed for ``pretrain_epochs``
@@ -446,7 +446,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
         dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
-        lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-5, train_encoder=True, n_init=10,
+        lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-5, train_encoder=True, n_init=100,
         augment="auto", input_shape=None, kernel_gamma=None, kernel_random_state=None,
         precision_init="kmeans", pretrain_optimizer="auto", pretrain_lr=None,
         encoder="auto", channels=None,
