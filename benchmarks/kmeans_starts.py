@@ -36,23 +36,50 @@ def main(argv=None):
                         help="k-means starts to try on the code (default 10 100 1000)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--save-code", default=None, help="an .npz file for the code")
+    parser.add_argument("--from-code", default=None,
+                        help="an .npz file of --save-code: its code, without fitting")
+    parser.add_argument("--single-starts", type=int, default=0,
+                        help="also run this many one-start k-means (random states 0, 1, ...) "
+                             "and count how often each inertia is reached")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)
     X, y = load(args.dataset, args.data_dir, None)
     k = N_CLUSTERS[args.dataset]
-    start = time.perf_counter()
-    model = AEKMeans(k, input_shape=IMAGE_SHAPES.get(args.dataset), device="cpu",
-                     random_state=args.seed).fit(X)
-    result = {
-        "dataset": args.dataset, "seed": args.seed, "fit_seconds": time.perf_counter() - start,
-        "pretrain_epochs_": model.pretrain_epochs_, "pretrain_optimizer_":
-        model.pretrain_optimizer_, "augment_": model.augment_,
-        "model": {"inertia": model.inertia_, **clustering_report(y, model.labels_)},
-    }
-    code = model.transform(X).astype(np.float64)
-    if args.save_code:
-        np.savez_compressed(args.save_code, code=code, labels=model.labels_)
+    result = {"dataset": args.dataset, "seed": args.seed}
+    if args.from_code:
+        code = np.load(args.from_code)["code"]
+    else:
+        start = time.perf_counter()
+        model = AEKMeans(k, input_shape=IMAGE_SHAPES.get(args.dataset), device="cpu",
+                         random_state=args.seed).fit(X)
+        result.update({
+            "fit_seconds": time.perf_counter() - start,
+            "pretrain_epochs_": model.pretrain_epochs_, "pretrain_optimizer_":
+            model.pretrain_optimizer_, "augment_": model.augment_, "n_init": model.n_init,
+            "model": {"inertia": model.inertia_, **clustering_report(y, model.labels_)},
+        })
+        code = model.transform(X).astype(np.float64)
+        if args.save_code:
+            np.savez_compressed(args.save_code, code=code, labels=model.labels_)
+    if args.single_starts:
+        start = time.perf_counter()
+        inertias = np.array([KMeans(k, n_init=1, random_state=r).fit(code).inertia_
+                             for r in range(args.single_starts)])
+        result["seconds_per_start"] = (time.perf_counter() - start) / args.single_starts
+        # inertias within 0.01% of an optimum's lowest are that optimum (k-means stops at a
+        # tolerance, so one optimum ends at slightly different inertias)
+        optima = []  # [lowest inertia, count]
+        for inertia in np.sort(inertias):
+            if optima and inertia <= optima[-1][0] * (1 + 1e-4):
+                optima[-1][1] += 1
+            else:
+                optima.append([inertia, 1])
+        lowest = optima[0][0]
+        result["single_starts"] = {
+            "n": args.single_starts, "lowest": float(lowest), "reach_lowest": optima[0][1],
+            "optima (inertia / lowest: count)": {f"{o / lowest:.4f}": c for o, c in optima[:8]},
+        }
     for n_init in args.starts:
         kmeans = KMeans(k, n_init=n_init, random_state=args.seed).fit(code)
         result[f"kmeans_{n_init}"] = {"inertia": float(kmeans.inertia_),
