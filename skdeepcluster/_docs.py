@@ -90,10 +90,10 @@ _SHARED = {
         Most epochs of clustering (self-training); fewer when the labels settle.""",
     "kmeans_n_init": """n_init : int, default=100
         k-means initialisations on the pretrained code; the one of lowest inertia is kept.
-        On the code of USPS, one start in nine reached the lowest inertia: ten starts
-        missed it in about a third of fits (once at 0.82 ACC where the lowest inertia
-        scores 0.92), a hundred almost never, for about a second on 10,000 rows
-        (BENCHMARKS.md, section 23).""",
+        On USPS codes, one start in seven to nine reached the lowest inertia: ten starts
+        miss it in a fifth to a third of fits (two seeds of five stopped at 0.82 ACC where
+        the lowest inertia scores 0.91-0.92), a hundred almost never, for 1-2 s on 10,000
+        rows; on 10^7 rows pass fewer (BENCHMARKS.md, section 23).""",
     "self_training": """{kmeans_n_init} DEC uses 20.
     alpha : float, default=1.0
         Degrees of freedom of the Student's t kernel (DEC uses 1).
