@@ -31,7 +31,8 @@ ESTIMATORS = [
     AEGMM(**FAST),
     DEC(**FAST, **FAST_CLUSTERING, **FEW_STARTS_SELF_TRAINING),
     IDEC(**FAST, **FAST_CLUSTERING, **FEW_STARTS_SELF_TRAINING),
-    SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20, **FEW_STARTS_SELF_TRAINING),  # the GCN starts untrained: more steps
+    # SDCN: the GCN starts untrained: more steps
+    SDCN(**{**FAST, "lr": 1e-2}, max_epochs=20, **FEW_STARTS_SELF_TRAINING),
     # SDDECC: on two features the unit-weight N(0, I) prior of pretraining collapses the
     # code (the summed reconstruction error of images outweighs it; two features do not)
     # A warm start shorter than its convergence patience: a fixed number of steps (the
