@@ -205,8 +205,9 @@ class AutoencoderClusterer(BaseDeepClusterer):
         return n_steps >= IMAGE_RECIPE_MIN_STEPS and self._image_data(X, images)
 
     def _resolve_pretrain_epochs(self, X):
-        """``pretrain_epochs``, where ``"auto"`` is :func:`auto_pretrain_epochs` (lengthened
-        to the image recipe's steps only where its optimizer, SGD, follows)."""
+        """``pretrain_epochs``, where ``"auto"`` is :func:`auto_pretrain_epochs`, lengthened
+        to the image recipe's steps only in the models whose ``"auto"`` optimizer on images
+        is SGD (``_sgd_on_images``; not SDDECC)."""
         if self.pretrain_epochs != "auto":
             return self.pretrain_epochs
         epochs = auto_pretrain_epochs(X.shape[0], self.batch_size, images=True)
