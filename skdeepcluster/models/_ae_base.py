@@ -42,6 +42,10 @@ IMAGE_RECIPE_MAX_EPOCHS = 500
 
 #: Values of ``augment`` and the phases each one augments. ``True`` and ``False`` are
 #: ``"pretrain"`` and ``"none"`` (DMAE's ``augment=True`` has always meant pretraining only).
+#: ``reconstruction``'s values in the models whose code has a prior (VaDE, DVAE, SDDECC),
+#: which accept ``"auto"`` (see ``AutoencoderClusterer._resolve_reconstruction``).
+PRIOR_RECONSTRUCTION = StrOptions({"auto", "mse", "bce"})
+
 AUGMENT_PHASES = {
     "none": frozenset(), "pretrain": frozenset({"pretrain"}),
     "all": frozenset({"pretrain", "cluster"}),

@@ -10,7 +10,7 @@ from skorch.callbacks import EarlyStopping
 from .._docs import fill_doc
 from ..nn import GCNWarmStart, GCNWarmStartLoss, SDDECCLoss, SDDECCModule
 from ..training import evaluating, train_module
-from ._ae_base import AutoencoderClusterer
+from ._ae_base import PRIOR_RECONSTRUCTION, AutoencoderClusterer
 from ._baselines import AEKMeans
 from ._knn import resolve_knn_algorithm
 from ._sdcn import (
@@ -189,7 +189,7 @@ class SDDECC(TrainingRowsMixin, AEKMeans):
 
     _parameter_constraints: dict = {
         **AEKMeans._parameter_constraints,
-        "reconstruction": [StrOptions({"auto", "mse", "bce"})],
+        "reconstruction": [PRIOR_RECONSTRUCTION],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "gcn_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],

@@ -20,7 +20,7 @@ from ..nn import (
     initialize_classifier,
 )
 from ..training import WarmupWeight, train_module
-from ._ae_base import AutoencoderClusterer
+from ._ae_base import PRIOR_RECONSTRUCTION, AutoencoderClusterer
 from ._mixture import TorchGaussianMixture, _sub_seed, sample_mixture
 
 
@@ -112,7 +112,7 @@ class VaDE(AutoencoderClusterer):
 
     _parameter_constraints: dict = {
         **AutoencoderClusterer._parameter_constraints,
-        "reconstruction": [StrOptions({"auto", "mse", "bce"})],
+        "reconstruction": [PRIOR_RECONSTRUCTION],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "lr_decay": [Interval(Real, 0.0, 1.0, closed="right")],
         "lr_decay_epochs": [Interval(Integral, 1, None, closed="left")],
