@@ -1,0 +1,187 @@
+"""DEC's and IDEC's clustering phase with and without augmented batches, from one pretraining.
+
+DEC-DA's question (Guo et al., 2018): does training the self-training phase on augmented
+batches, against a target ``P`` computed from the clean images, give better clusters? A DEC
+and an IDEC fit with the same parameters and seed share their pretraining and their k-means
+start, so each seed here pretrains once and then runs four clustering phases from that same
+state (the same network, the same batch order, the same augmentation draws):
+
+- ``DEC`` and ``IDEC`` with ``augment="pretrain"`` (the default on images),
+- ``DEC-all`` and ``IDEC-all`` with ``augment="all"`` (DEC-DA's clustering phase),
+
+and records the k-means start too (``AEKMeans``: AEKMeans' own labels at the same
+parameters). Each branch's labels are those of the full fit at that setting
+(``--check`` verifies that on digits, in seconds). The label-free criterion is the
+stability over seeds: the mean adjusted Rand index between the seeds' partitions. ACC,
+NMI and ARI against the labels only score.
+
+    python benchmarks/augment_clustering.py --dataset usps --seeds 0 1 2 --data-dir DIR \
+        --out benchmarks/results --tag usps-augment-clustering
+    python benchmarks/augment_clustering.py --summarize benchmarks/results/usps-augment-*.npz
+    python benchmarks/augment_clustering.py --check
+"""
+
+import argparse
+import copy
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
+from run import load  # noqa: E402
+
+from skdeepcluster import DEC, IDEC  # noqa: E402
+from skdeepcluster._rng import generator_for  # noqa: E402
+from skdeepcluster.metrics import clustering_report  # noqa: E402
+from skdeepcluster.nn import SelfTrainingLoss  # noqa: E402
+
+#: ``(name, model class, augment)`` of the clustering phases run from each pretraining.
+BRANCHES = (
+    ("DEC", DEC, "pretrain"), ("DEC-all", DEC, "all"),
+    ("IDEC", IDEC, "pretrain"), ("IDEC-all", IDEC, "all"),
+)
+
+
+class BranchingDEC(DEC):
+    """DEC whose fit runs every clustering phase of :data:`BRANCHES` from its pretraining.
+
+    The fitted model is the last branch's; ``branches_`` holds every branch's labels. Its
+    pretraining must be the one both settings share: ``augment`` ``"pretrain"``, or
+    ``"auto"`` where that resolves to it (images taking the image recipe).
+    """
+
+    def _initialize_clusters(self, X, rng):
+        super()._initialize_clusters(X, rng)
+        self._rows = X
+        # the start's labels: those of AEKMeans at the same parameters (its centres)
+        self.branches_ = {"AEKMeans": {"labels": self._final_labels(X),
+                                       "centers": self.cluster_centers_.copy()}}
+
+    def _fine_tune(self, X, config, generator):
+        draws = generator_for(self.device_)
+        start = (copy.deepcopy(self.module_.state_dict()), generator.get_state(),
+                 draws.get_state())
+        for name, model_class, augment in BRANCHES:
+            self.module_.load_state_dict(start[0])
+            generator.set_state(start[1])
+            draws.set_state(start[2])
+            gamma = model_class()._gamma()
+            self.module_.reconstruct = bool(gamma)
+            self.augment_ = augment
+            began = time.perf_counter()
+            history = self._self_train(
+                X, SelfTrainingLoss(gamma, self.reconstruction), config, generator
+            )
+            self.branches_[name] = {
+                "labels": self._final_labels(self._rows),
+                "centers": self.cluster_centers_.copy(), "epochs": len(history),
+                "seconds": time.perf_counter() - began,
+            }
+        return history
+
+
+def fit_branches(X, n_clusters, seed, **params):
+    """``{branch: {"labels", "epochs", "seconds"}}`` of one seed, and the pretraining's time."""
+    model = BranchingDEC(n_clusters, random_state=seed, device="cpu", **params)
+    began = time.perf_counter()
+    model.fit(X)
+    return model.branches_, time.perf_counter() - began
+
+
+def check():
+    """Each branch gives the labels and centres of the full fit at its setting, to the bit
+    (digits, a few epochs)."""
+    from sklearn.datasets import load_digits
+
+    from skdeepcluster import AEKMeans
+
+    X = load_digits().data / 16.0
+    params = dict(input_shape=(1, 8, 8), pretrain_epochs=3, max_epochs=3, update_interval=5,
+                  pretrain_optimizer="sgd", pretrain_lr=0.1, n_init=5)
+    branches, _ = fit_branches(X, 10, 0, augment="pretrain", **params)
+    fits = {"AEKMeans": AEKMeans(10, random_state=0, device="cpu", augment="pretrain",
+                                 **{k: v for k, v in params.items()
+                                    if k not in ("max_epochs", "update_interval")})}
+    for name, model_class, augment in BRANCHES:
+        fits[name] = model_class(10, random_state=0, device="cpu", augment=augment, **params)
+    for name, model in fits.items():
+        model.fit(X)
+        same = (np.array_equal(model.labels_, branches[name]["labels"])
+                and np.array_equal(model.cluster_centers_, branches[name]["centers"]))
+        moved = (branches[name]["labels"] != branches["AEKMeans"]["labels"]).sum()
+        print(f"{name:9s} the full fit's labels and centres: {'same' if same else 'DIFFERENT'}"
+              f" ({moved} labels moved from the k-means start)")
+        if not same:
+            raise SystemExit(1)
+
+
+def summarize(files):
+    """The table of the branches over the seeds of ``files`` (one ``.npz`` per seed)."""
+    runs = [np.load(f, allow_pickle=False) for f in sorted(files)]
+    y = runs[0]["y"]
+    names = [n[len("labels_"):] for n in runs[0].files if n.startswith("labels_")]
+    rows = {}
+    for name in names:
+        partitions = [run[f"labels_{name}"] for run in runs]
+        scores = [clustering_report(y, labels) for labels in partitions]
+        pairs = list(itertools.combinations(partitions, 2))
+        rows[name] = {
+            "seeds": [int(run["seed"]) for run in runs],
+            "ACC per seed": [round(s["acc"], 3) for s in scores],
+            **{f"{m} mean": float(np.mean([s[m] for s in scores])) for m in ("acc", "nmi", "ari")},
+            **{f"{m} std": float(np.std([s[m] for s in scores])) for m in ("acc", "nmi", "ari")},
+            "stability": (float(np.mean([adjusted_rand_score(a, b) for a, b in pairs]))
+                          if pairs else None),
+        }
+        if f"epochs_{name}" in runs[0].files:
+            rows[name]["epochs per seed"] = [int(run[f"epochs_{name}"]) for run in runs]
+    print(json.dumps(rows, indent=1))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="usps")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    parser.add_argument("--tag", default=None, help="name of the output files")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--summarize", nargs="+", metavar="NPZ", default=None)
+    parser.add_argument("--check", action="store_true",
+                        help="verify on digits that each branch is its full fit")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
+    if args.check:
+        return check()
+    if args.summarize:
+        return summarize(args.summarize)
+    X, y = load(args.dataset, args.data_dir, None)
+    tag = args.tag or f"{args.dataset}-augment-clustering"
+    for seed in args.seeds:
+        branches, seconds = fit_branches(
+            X, N_CLUSTERS[args.dataset], seed, input_shape=IMAGE_SHAPES.get(args.dataset)
+        )
+        arrays = {"y": y, "seed": seed, "fit_seconds": seconds}
+        for name, branch in branches.items():
+            arrays[f"labels_{name}"] = branch["labels"]
+            if "epochs" in branch:
+                arrays[f"epochs_{name}"] = branch["epochs"]
+                arrays[f"seconds_{name}"] = branch["seconds"]
+            print(f"seed {seed} {name:9s} {clustering_report(y, branch['labels'])}", flush=True)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(Path(args.out) / f"{tag}-seed{seed}.npz", **arrays)
+
+
+if __name__ == "__main__":
+    main()
