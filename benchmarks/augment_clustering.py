@@ -130,21 +130,22 @@ def summarize(files):
     y = runs[0]["y"]
     names = [n[len("labels_"):] for n in runs[0].files if n.startswith("labels_")]
     rows = {}
+    print("| branch | ACC per seed | ACC | NMI | ARI | stability | clustering epochs |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in names:
         partitions = [run[f"labels_{name}"] for run in runs]
-        scores = [clustering_report(y, labels) for labels in partitions]
+        scores = {m: np.array([clustering_report(y, labels)[m] for labels in partitions])
+                  for m in ("accuracy", "nmi", "ari")}
         pairs = list(itertools.combinations(partitions, 2))
-        rows[name] = {
-            "seeds": [int(run["seed"]) for run in runs],
-            "ACC per seed": [round(s["acc"], 3) for s in scores],
-            **{f"{m} mean": float(np.mean([s[m] for s in scores])) for m in ("acc", "nmi", "ari")},
-            **{f"{m} std": float(np.std([s[m] for s in scores])) for m in ("acc", "nmi", "ari")},
-            "stability": (float(np.mean([adjusted_rand_score(a, b) for a, b in pairs]))
-                          if pairs else None),
-        }
-        if f"epochs_{name}" in runs[0].files:
-            rows[name]["epochs per seed"] = [int(run[f"epochs_{name}"]) for run in runs]
-    print(json.dumps(rows, indent=1))
+        stability = np.mean([adjusted_rand_score(a, b) for a, b in pairs]) if pairs else np.nan
+        epochs = [int(run[f"epochs_{name}"]) for run in runs if f"epochs_{name}" in run.files]
+        rows[name] = {"seeds": [int(run["seed"]) for run in runs], "stability": stability,
+                      "epochs": epochs, **{m: v.tolist() for m, v in scores.items()}}
+        cells = [", ".join(f"{a:.3f}" for a in scores["accuracy"]),
+                 *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()),
+                 f"{stability:.3f}", ", ".join(map(str, epochs)) or "-"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(json.dumps(rows, default=float))
     return rows
 
 

@@ -50,7 +50,9 @@ _SHARED = {
         ``"all"`` the clustering phase too, whose targets and cluster initialisation are
         still computed from the images as they are (as in DEC-DA); ``"none"`` nothing.
         ``True`` means ``"pretrain"`` and ``False`` ``"none"``. ``"auto"`` is
-        ``"pretrain"`` where the image recipe applies (below) and ``"none"`` elsewhere.
+        ``"pretrain"`` where the image recipe applies (below) and ``"none"`` elsewhere:
+        on USPS, ``"all"`` gave DEC and IDEC about the same mean ACC over five seeds,
+        with partitions that agree less between seeds.
         Anything but ``"none"`` needs ``input_shape``. :meth:`transform` and
         :meth:`predict` always see the data as they are.
     pretrain_optimizer : {"auto", "adam", "sgd"}, default="auto"
