@@ -90,7 +90,8 @@ class BranchingDEC(DEC):
 
 
 def fit_branches(X, n_clusters, seed, **params):
-    """``{branch: {"labels", "epochs", "seconds"}}`` of one seed, and the pretraining's time."""
+    """``{branch: {"labels", "centers", "epochs", "seconds"}}`` of one seed, and the seconds
+    of the whole fit (the pretraining and every branch)."""
     model = BranchingDEC(n_clusters, random_state=seed, device="cpu", **params)
     began = time.perf_counter()
     model.fit(X)
