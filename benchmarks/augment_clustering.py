@@ -11,7 +11,7 @@ state (the same network, the same batch order, the same augmentation draws):
 
 and records the k-means start too (``AEKMeans``: AEKMeans' own labels at the same
 parameters). Each branch's labels are those of the full fit at that setting
-(``--check`` verifies that on digits, in seconds). The label-free criterion is the
+(``--check`` verifies that on digits, in under a minute). The label-free criterion is the
 stability over seeds: the mean adjusted Rand index between the seeds' partitions. ACC,
 NMI and ARI against the labels only score.
 
