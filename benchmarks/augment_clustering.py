@@ -23,7 +23,6 @@ NMI and ARI against the labels only score.
 
 import argparse
 import copy
-import itertools
 import json
 import sys
 import time
@@ -31,18 +30,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
-from run import load  # noqa: E402
+from run import load, stability  # noqa: E402
 
 from skdeepcluster import DEC, IDEC  # noqa: E402
 from skdeepcluster._rng import generator_for  # noqa: E402
 from skdeepcluster.metrics import clustering_report  # noqa: E402
-from skdeepcluster.nn import SelfTrainingLoss  # noqa: E402
 
 #: ``(name, model class, augment)`` of the clustering phases run from each pretraining.
 BRANCHES = (
@@ -59,6 +56,11 @@ class BranchingDEC(DEC):
     ``"auto"`` where that resolves to it (images taking the image recipe).
     """
 
+    _branch_gamma = 0.0
+
+    def _gamma(self):
+        return self._branch_gamma
+
     def _initialize_clusters(self, X, rng):
         super()._initialize_clusters(X, rng)
         self._rows = X
@@ -74,13 +76,11 @@ class BranchingDEC(DEC):
             self.module_.load_state_dict(start[0])
             generator.set_state(start[1])
             draws.set_state(start[2])
-            gamma = model_class()._gamma()
-            self.module_.reconstruct = bool(gamma)
+            self._branch_gamma = model_class()._gamma()
+            self.module_.reconstruct = bool(self._branch_gamma)  # as IDEC builds it
             self.augment_ = augment
             began = time.perf_counter()
-            history = self._self_train(
-                X, SelfTrainingLoss(gamma, self.reconstruction), config, generator
-            )
+            history = super()._fine_tune(X, config, generator)  # DEC's phase, the branch's gamma
             self.branches_[name] = {
                 "labels": self._final_labels(self._rows),
                 "centers": self.cluster_centers_.copy(), "epochs": len(history),
@@ -137,14 +137,13 @@ def summarize(files):
         partitions = [run[f"labels_{name}"] for run in runs]
         scores = {m: np.array([clustering_report(y, labels)[m] for labels in partitions])
                   for m in ("accuracy", "nmi", "ari")}
-        pairs = list(itertools.combinations(partitions, 2))
-        stability = np.mean([adjusted_rand_score(a, b) for a, b in pairs]) if pairs else np.nan
+        agreement = stability(partitions)
         epochs = [int(run[f"epochs_{name}"]) for run in runs if f"epochs_{name}" in run.files]
-        rows[name] = {"seeds": [int(run["seed"]) for run in runs], "stability": stability,
+        rows[name] = {"seeds": [int(run["seed"]) for run in runs], "stability": agreement,
                       "epochs": epochs, **{m: v.tolist() for m, v in scores.items()}}
         cells = [", ".join(f"{a:.3f}" for a in scores["accuracy"]),
                  *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()),
-                 f"{stability:.3f}", ", ".join(map(str, epochs)) or "-"]
+                 f"{agreement:.3f}", ", ".join(map(str, epochs)) or "-"]
         print(f"| {name} | " + " | ".join(cells) + " |")
     print(json.dumps(rows, default=float))
     return rows

@@ -15,7 +15,6 @@ only reports. One torch thread::
 
 import argparse
 import collections
-import itertools
 import json
 import statistics
 import sys
@@ -96,7 +95,7 @@ def run(args):
 
 
 def summarize(paths):
-    from sklearn.metrics import adjusted_rand_score
+    from run import stability
 
     groups = collections.defaultdict(list)
     for path in paths:
@@ -110,13 +109,11 @@ def summarize(paths):
           "| loss | k-means ACC (reported, not used) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for key, rows in sorted(groups.items()):
-        pairs = [adjusted_rand_score(a["labels"], b["labels"])
-                 for a, b in itertools.combinations(rows, 2)]
         accs = [r["acc"] for r in rows]
         spread = f" ± {statistics.stdev(accs):.3f}" if len(accs) > 1 else ""
-        stability = f"{statistics.mean(pairs):.3f}" if pairs else "–"
+        agreement = f"{stability([r['labels'] for r in rows]):.3f}" if len(rows) > 1 else "–"
         loss = statistics.mean(r["loss"] for r in rows)
-        print(f"| {' | '.join(map(str, key))} | {len(rows)} | {stability} | {loss:.4f} | "
+        print(f"| {' | '.join(map(str, key))} | {len(rows)} | {agreement} | {loss:.4f} | "
               f"{statistics.mean(accs):.3f}{spread} |")
 
 

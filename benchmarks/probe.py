@@ -20,7 +20,6 @@ pretrained one::
 """
 
 import argparse
-import itertools
 import os
 import sys
 import time
@@ -31,12 +30,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as run.py's runs: one thread ea
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
-from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from configs import MODEL_PARAMS  # noqa: E402
-from run import make_model, parse_overrides  # noqa: E402
+from run import make_model, parse_overrides, stability  # noqa: E402
 
 from skdeepcluster.datasets import load_benchmark  # noqa: E402
 from skdeepcluster.metrics import clustering_report  # noqa: E402
@@ -75,16 +73,10 @@ def main(argv=None):
         print(f"{args.model} seed {seed}  ACC {acc:.3f}  score {model.score(X):.4f}{extra}"
               f"  fit {seconds:.1f} s", flush=True)
     print(f"{args.model} {' '.join(args.set)}: ACC {np.mean(accs):.3f} +- {np.std(accs):.3f}"
-          f", stability (mean ARI between seeds) {_stability(labels):.3f}")
+          f", stability (mean ARI between seeds) {stability(labels):.3f}")
     if args.code_kmeans:
         print(f"  k-means on the code: ACC {np.mean(code_accs):.3f} +- {np.std(code_accs):.3f}"
-              f", stability {_stability(partitions):.3f}")
-
-
-def _stability(partitions):
-    """Mean adjusted Rand index between the partitions of different seeds (label-free)."""
-    pairs = list(itertools.combinations(partitions, 2))
-    return np.mean([adjusted_rand_score(a, b) for a, b in pairs]) if pairs else float("nan")
+              f", stability {stability(partitions):.3f}")
 
 
 if __name__ == "__main__":

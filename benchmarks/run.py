@@ -26,6 +26,7 @@ import concurrent.futures
 import csv
 import datetime
 import importlib.util
+import itertools
 import multiprocessing
 import os
 import platform
@@ -130,6 +131,16 @@ def run_label(model, overrides):
     if not shown or model not in DEEP_MODELS:
         return model
     return model + "[" + ",".join(f"{k}={v!r}".replace(" ", "") for k, v in shown.items()) + "]"
+
+
+def stability(partitions):
+    """Mean adjusted Rand index between the partitions of different seeds: the benchmarks'
+    label-free criterion (NaN for fewer than two partitions)."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    pairs = list(itertools.combinations(partitions, 2))
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])) if pairs else np.nan
 
 
 def load(dataset, data_dir, subset, seed=0):
