@@ -21,7 +21,6 @@ NMI and ARI against the labels only score.
     python benchmarks/augment_clustering.py --check
 """
 
-import argparse
 import copy
 import json
 import sys
@@ -29,13 +28,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
-from run import load, stability  # noqa: E402
+from run import load, seed_script_args, seed_script_parser, stability  # noqa: E402
 
 from skdeepcluster import DEC, IDEC  # noqa: E402
 from skdeepcluster._rng import generator_for  # noqa: E402
@@ -150,25 +147,12 @@ def summarize(files):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="usps")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
-    parser.add_argument("--tag", default=None, help="name of the output files")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--summarize", nargs="+", metavar="NPZ", default=None)
-    parser.add_argument("--check", action="store_true",
-                        help="verify on digits that each branch is its full fit")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-    if args.check:
-        return check()
-    if args.summarize:
-        return summarize(args.summarize)
+    parser = seed_script_parser(__doc__.split("\n\n")[0], "augment-clustering",
+                                "verify on digits that each branch is its full fit")
+    args = seed_script_args(parser, argv, check, summarize)
+    if args is None:
+        return
     X, y = load(args.dataset, args.data_dir, None)
-    tag = args.tag or f"{args.dataset}-augment-clustering"
     for seed in args.seeds:
         branches, seconds = fit_branches(
             X, N_CLUSTERS[args.dataset], seed, input_shape=IMAGE_SHAPES.get(args.dataset)
@@ -180,8 +164,7 @@ def main(argv=None):
                 arrays[f"epochs_{name}"] = branch["epochs"]
                 arrays[f"seconds_{name}"] = branch["seconds"]
             print(f"seed {seed} {name:9s} {clustering_report(y, branch['labels'])}", flush=True)
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(Path(args.out) / f"{tag}-seed{seed}.npz", **arrays)
+        np.savez_compressed(Path(args.out) / f"{args.tag}-seed{seed}.npz", **arrays)
 
 
 if __name__ == "__main__":

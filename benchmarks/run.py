@@ -143,6 +143,47 @@ def stability(partitions):
     return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])) if pairs else np.nan
 
 
+def seed_script_parser(description, tag, check_help):
+    """The options of a script that fits one ``.npz`` of results per seed, summarizes them
+    and checks itself (``augment_clustering.py``, ``code_mixture.py``): ``--dataset``,
+    ``--seeds``, ``--data-dir``, ``--out``, ``--tag`` (default ``DATASET-tag``),
+    ``--threads``, ``--summarize`` and ``--check``. See :func:`seed_script_args`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dataset", default="usps")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--tag", default=None,
+                        help=f"name of the output files (default: DATASET-{tag})")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--summarize", nargs="+", metavar="NPZ", default=None)
+    parser.add_argument("--check", action="store_true", help=check_help)
+    parser.set_defaults(default_tag=tag)
+    return parser
+
+
+def seed_script_args(parser, argv, check, summarize):
+    """Parse the options of :func:`seed_script_parser`'s ``parser`` and limit the threads
+    (torch's and the BLAS/OpenMP pools'); run ``check()`` for ``--check`` or
+    ``summarize(files)`` for ``--summarize`` and return None, else return the options,
+    ``tag`` set and ``out`` created."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
+    if args.check:
+        check()
+        return None
+    if args.summarize:
+        summarize(args.summarize)
+        return None
+    args.tag = args.tag or f"{args.dataset}-{args.default_tag}"
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    return args
+
+
 def load(dataset, data_dir, subset, seed=0):
     """``(X, y)`` of a data set, optionally a stratified subset of ``subset`` samples."""
     from sklearn.model_selection import train_test_split
