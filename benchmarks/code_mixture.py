@@ -1,22 +1,25 @@
 """Which mixture on the autoencoder's code: AEGMM's choices, compared without the labels.
 
-On USPS at the package defaults, AEGMM (a full-covariance Gaussian mixture, best of ten EM
-starts) scored 0.08 ACC below AEKMeans (k-means, best of 100 starts) on four seeds of five
-(BENCHMARKS.md, 23.5), although both cluster the same code: an AEGMM and an AEKMeans fit
-with the same parameters and seed train the same encoder. This script fits AEGMM once per
-seed, keeps its training code and the seed its mixture drew, and then fits every candidate
-mixture to that same code with that same seed:
+On USPS at the package defaults of commit `91f8a08`, AEGMM (a full-covariance Gaussian
+mixture, best of ten EM runs, each started as ``GaussianMixture`` starts) scored 0.08 ACC
+below AEKMeans (k-means, best of 100 runs) on four seeds of five (BENCHMARKS.md, 23.5),
+although both cluster the same code: an AEGMM and an AEKMeans fit with the same parameters
+and seed train the same encoder. This script fits AEGMM once per seed, keeps its training
+code and the seed its mixture draws, and then fits every candidate mixture to that same
+code with that same seed:
 
-- ``kmeans``: k-means, best of 100 starts (AEKMeans' own labels),
-- ``full`` (AEGMM's default), ``tied``, ``diag``, ``spherical``: EM, best of ten starts,
-- ``full-from-kmeans``: one EM run of a full-covariance mixture started from the
-  ``kmeans`` partition (its weights, means and covariances).
+- ``kmeans``: k-means, best of 100 runs (AEKMeans' own labels),
+- ``full`` (AEGMM's ``init_params="kmeans", n_init=10``, its default before 23.6),
+  ``tied``, ``diag``, ``spherical``: EM, best of ten runs,
+- ``full-best-kmeans`` (AEGMM's ``init_params="best-kmeans"``): one EM run of a
+  full-covariance mixture started from the ``kmeans`` partition (the weights, means and
+  covariances one M-step fits to it).
 
 The label-free criteria are the stability over seeds (the mean adjusted Rand index between
 the seeds' partitions, as in 23.4) and the BIC of each mixture on its code (lower is
 better; the same code for every candidate of a seed, so comparable across them). ACC, NMI
-and ARI against the labels only score. ``--check`` verifies that the ``kmeans`` and
-``full`` candidates are AEKMeans' and AEGMM's own fits.
+and ARI against the labels only score. ``--check`` verifies that ``kmeans``, ``full`` and
+``full-best-kmeans`` are the models' own fits.
 
     python benchmarks/code_mixture.py --dataset usps --seeds 0 2 4 --data-dir DIR \
         --out benchmarks/results
@@ -40,9 +43,9 @@ from run import load, make_model, seed_script_args, seed_script_parser, stabilit
 
 from skdeepcluster import AEGMM, AEKMeans, TorchGaussianMixture  # noqa: E402
 from skdeepcluster.metrics import clustering_report  # noqa: E402
-from skdeepcluster.models._mixture import _sub_seed  # noqa: E402
+from skdeepcluster.models._mixture import _sub_seed, partition_start  # noqa: E402
 
-CANDIDATES = ("kmeans", "full", "tied", "diag", "spherical", "full-from-kmeans")
+CANDIDATES = ("kmeans", "full", "tied", "diag", "spherical", "full-best-kmeans")
 
 
 class RecordingAEGMM(AEGMM):
@@ -57,37 +60,18 @@ class RecordingAEGMM(AEGMM):
         self.code_ = self._code64(X)
 
 
-def _kmeans(code, n_clusters, seed):
-    return KMeans(n_clusters, n_init=100, random_state=seed).fit(code.copy())
-
-
-def _from_partition(code, labels, n_clusters):
-    """Weights, means and precisions of a full-covariance mixture fitted to a partition
-    (one M-step from hard responsibilities, with the mixture's default ``reg_covar``)."""
-    weights, means, precisions = [], [], []
-    for k in range(n_clusters):
-        rows = code[labels == k]
-        covariance = np.cov(rows, rowvar=False, bias=True) + 1e-6 * np.eye(code.shape[1])
-        weights.append(len(rows) / len(code))
-        means.append(rows.mean(axis=0))
-        precisions.append(np.linalg.inv(covariance))
-    return np.array(weights), np.array(means), np.array(precisions)
-
-
 def fit_candidates(code, n_clusters, seed):
     """``{candidate: (labels, bic or None)}`` on one seed's code."""
     results = {}
-    kmeans = _kmeans(code, n_clusters, seed)
+    kmeans = KMeans(n_clusters, n_init=100, random_state=seed).fit(code)
     results["kmeans"] = (kmeans.labels_, None)
     for covariance_type in ("full", "tied", "diag", "spherical"):
         mixture = TorchGaussianMixture(n_clusters, covariance_type=covariance_type, n_init=10,
                                        random_state=seed, device="cpu").fit(code)
         results[covariance_type] = (mixture.predict(code), mixture.bic(code))
-    weights, means, precisions = _from_partition(code, kmeans.labels_, n_clusters)
-    mixture = TorchGaussianMixture(n_clusters, weights_init=weights, means_init=means,
-                                   precisions_init=precisions, random_state=seed,
-                                   device="cpu").fit(code)
-    results["full-from-kmeans"] = (mixture.predict(code), mixture.bic(code))
+    start = partition_start(code, kmeans.labels_, n_clusters, "full", 1e-6)
+    mixture = TorchGaussianMixture(n_clusters, random_state=seed, device="cpu", **start)
+    results["full-best-kmeans"] = (mixture.fit(code).predict(code), mixture.bic(code))
     return results
 
 
@@ -103,8 +87,9 @@ def fit_code(X, n_clusters, seed, dataset, epoch_scale):
 
 
 def check():
-    """The ``kmeans`` and ``full`` candidates are AEKMeans' and AEGMM's own fits, to the bit
-    (digits, a few epochs)."""
+    """``kmeans``, ``full`` and ``full-best-kmeans`` are the labels of AEKMeans', AEGMM's
+    with ``init_params="kmeans", n_init=10`` and AEGMM's default fits, to the bit, and the
+    recorded code is AEGMM's (digits, a few epochs)."""
     from sklearn.datasets import load_digits
 
     X = load_digits().data / 16.0
@@ -112,14 +97,15 @@ def check():
                   pretrain_epochs=3)
     model = RecordingAEGMM(**params).fit(X)
     candidates = fit_candidates(model.code_, 10, model.mixture_seed_)
-    fits = {"kmeans": AEKMeans(**params).fit(X).labels_, "full": model.labels_}
-    for name, labels in fits.items():
-        same = np.array_equal(candidates[name][0], labels)
-        print(f"{name:6s} the model's own labels: {'same' if same else 'DIFFERENT'}")
-        if not same:
-            raise SystemExit(1)
-    same_code = np.array_equal(AEGMM(**params).fit(X).transform(X), model.code_.astype("f4"))
-    print(f"code   AEGMM's own: {'same' if same_code else 'DIFFERENT'}")
+    fits = {"kmeans": AEKMeans(**params).fit(X),
+            "full": AEGMM(init_params="kmeans", n_init=10, **params).fit(X),
+            "full-best-kmeans": model}
+    same_code = np.array_equal(fits["full"].transform(X), model.code_.astype(np.float32))
+    print(f"code             AEGMM's own: {'same' if same_code else 'DIFFERENT'}")
+    for name, fit in fits.items():
+        same = np.array_equal(candidates[name][0], fit.labels_)
+        print(f"{name:16s} the model's own labels: {'same' if same else 'DIFFERENT'}")
+        same_code = same_code and same
     if not same_code:
         raise SystemExit(1)
 
@@ -147,9 +133,10 @@ def summarize(files):
                  *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()),
                  f"{agreement:.3f}", relative]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    same = all(np.array_equal(result["full"][0], run["labels_AEGMM"])
-               for result, run in zip(fitted, runs))
-    print(f"full = the fits' own AEGMM labels: {same}")
+    own = [name for name in CANDIDATES if all(
+        np.array_equal(result[name][0], run["labels_AEGMM"])
+        for result, run in zip(fitted, runs))]
+    print(f"the candidates equal to the recorded fits' own AEGMM labels: {own}")
     print(json.dumps(rows, default=float))
     return rows
 

@@ -20,7 +20,7 @@ from sklearn.mixture._gaussian_mixture import (
 )
 from sklearn.utils._array_api import get_namespace
 
-from skdeepcluster import TorchGaussianMixture
+from skdeepcluster import AEGMM, AEKMeans, TorchGaussianMixture
 from skdeepcluster.models import _mixture
 from skdeepcluster.functional import (
     COVARIANCE_TYPES,
@@ -32,7 +32,7 @@ from skdeepcluster.functional import (
     precision_cholesky,
 )
 
-from .conftest import rng_states
+from .conftest import FAST, rng_states
 
 parametrize_types = pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 
@@ -424,3 +424,56 @@ def test_precisions_init_of_the_default_start_gives_the_same_fit(data, covarianc
     assert given.n_iter_ == default.n_iter_
     assert_allclose(given.lower_bound_, default.lower_bound_, rtol=1e-10)
     assert_allclose(given.means_, default.means_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_partition_start_is_one_m_step_of_the_partition(data, covariance_type):
+    X, _ = data
+    labels = KMeans(3, n_init=1, random_state=0).fit(X).labels_
+    start = _mixture.partition_start(X, labels, 3, covariance_type, 1e-6)
+    resp = np.eye(3)[labels]
+    weights, means, covariances = _estimate_gaussian_parameters(
+        X, resp, 1e-6, covariance_type)
+    assert_allclose(start["weights_init"], weights / weights.sum(), rtol=1e-12)
+    assert_allclose(start["means_init"], means, rtol=1e-12)
+    inverse = (np.linalg.inv(covariances) if covariance_type in ("full", "tied")
+               else 1.0 / covariances)
+    assert_allclose(start["precisions_init"], inverse, rtol=1e-8)
+    TorchGaussianMixture(3, covariance_type=covariance_type, **start).fit(X)  # accepted
+
+
+def test_aegmm_starts_em_from_aekmeans_partition(blobs):
+    X, _ = blobs
+    kmeans = AEKMeans(3, random_state=0, **FAST).fit(X)
+    # no EM iteration: the mixture is the start, one M-step of AEKMeans' partition
+    start = AEGMM(3, random_state=0, max_iter=0, **FAST).fit(X)
+    code = kmeans.transform(X).astype(np.float64)
+    means = np.array([code[kmeans.labels_ == k].mean(axis=0) for k in range(3)])
+    assert_allclose(start.means_, means, rtol=1e-10)
+    assert start.mixture_.n_init == 1
+    model = AEGMM(3, random_state=0, **FAST).fit(X)
+    assert_array_equal(model.transform(X), kmeans.transform(X))  # the same code
+    assert model.lower_bound_ >= start.mixture_.score(code) - 1e-9  # EM only gains
+    assert_array_equal(model.predict(X), model.labels_)
+
+
+def test_aegmm_with_scikit_learns_starts(blobs):
+    X, _ = blobs
+    model = AEGMM(3, random_state=0, init_params="k-means++", **FAST).fit(X)
+    assert model.mixture_.init_params == "k-means++" and model.mixture_.n_init == 10
+    code = model.transform(X).astype(np.float64)
+    again = TorchGaussianMixture(3, n_init=10, init_params="k-means++",
+                                 random_state=model.mixture_.random_state).fit(code)
+    assert_array_equal(again.predict(code), model.labels_)
+    with pytest.raises(ValueError, match="init_params"):
+        AEGMM(3, init_params="kmeans++", **FAST).fit(X)
+
+
+def test_aegmm_pickled_before_init_params_keeps_its_start(blobs):
+    X, _ = blobs
+    model = AEGMM(3, random_state=0, n_init=2, **FAST).fit(X)
+    state = {k: v for k, v in vars(model).items() if k != "init_params"}
+    old = AEGMM.__new__(AEGMM)
+    old.__setstate__(state)
+    assert old.get_params()["init_params"] == "kmeans"  # what fits before it used
+    assert_array_equal(old.predict(X), model.predict(X))

@@ -4,13 +4,13 @@ from numbers import Integral
 
 import torch
 from sklearn.cluster import KMeans
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._docs import fill_doc
 from ..functional import squared_euclidean, student_t_assignment
 from ._ae_base import AutoencoderClusterer
-from ._mixture import CodeMixtureMixin, _sub_seed
+from ._mixture import INIT_PARAMS, CodeMixtureMixin, _sub_seed
 
 
 @fill_doc
@@ -125,7 +125,8 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     autoencoder is trained to reconstruct ``X``; a Gaussian mixture is then fitted to its
     code by EM (:class:`~skdeepcluster.TorchGaussianMixture`, on the training device),
     whose surface this estimator repeats: ``weights_``, ``means_``, ``covariances_``,
-    :meth:`bic`, :meth:`aic`, :meth:`sample`.
+    :meth:`bic`, :meth:`aic`, :meth:`sample`. By default EM starts from the clusters
+    :class:`AEKMeans` finds on the same code (``init_params="best-kmeans"``).
 
     Parameters
     ----------
@@ -138,7 +139,7 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     {training}
     {ae_options}
     {images}
-    {code_mixture}
+    {aegmm_mixture}
 
     Attributes
     ----------
@@ -173,15 +174,17 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
     _parameter_constraints: dict = {
         **AutoencoderClusterer._parameter_constraints,
         **CodeMixtureMixin._mixture_parameter_constraints,
+        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "init_params": [StrOptions({"best-kmeans", *INIT_PARAMS})],
     }
 
     def __init__(
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0, callbacks=None,
         activation="relu", reconstruction="mse", layerwise_epochs=0, dropout=0.0,
-        covariance_type="full", n_init=10, reg_covar=1e-6, tol=1e-3, max_iter=100,
+        covariance_type="full", n_init="auto", reg_covar=1e-6, tol=1e-3, max_iter=100,
         input_shape=None, augment="auto", pretrain_optimizer="auto", pretrain_lr=None,
-        encoder="auto", channels=None,
+        encoder="auto", channels=None, init_params="best-kmeans",
     ):
         super().__init__(
             n_clusters, hidden_dims=hidden_dims, latent_dim=latent_dim,
@@ -197,6 +200,17 @@ class AEGMM(CodeMixtureMixin, AutoencoderClusterer):
         self.reg_covar = reg_covar
         self.tol = tol
         self.max_iter = max_iter
+        self.init_params = init_params
+
+    def __setstate__(self, state):
+        # a model pickled before init_params existed: the start it was fitted with
+        super().__setstate__({"init_params": "kmeans", **state})
+
+    def _mixture_init(self):
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 100 if self.init_params == "best-kmeans" else 10
+        return self.init_params, n_init
 
     def _initialize_clusters(self, X, rng):
         self._fit_code_mixture(self._code64(X), rng)

@@ -108,6 +108,10 @@ _COLLAPSED = (  # scikit-learn's message, which its tests match
 )
 
 
+#: ``GaussianMixture``'s ``init_params``.
+INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
 def _random_state(random_state):
     """The ``RandomState`` scikit-learn's mixture draws from for ``random_state``
     (``check_random_state``'s, so that an int or an instance gives scikit-learn's draws),
@@ -143,6 +147,33 @@ def sample_mixture(weights, means, covariances, covariance_type, n_samples, rng)
         else:
             parts.append(mean + rng.standard_normal((count, len(mean))) * np.sqrt(covariances[k]))
     return np.vstack(parts), np.repeat(np.arange(len(weights)), counts)
+
+
+def partition_start(X, labels, n_components, covariance_type, reg_covar):
+    """The mixture one M-step fits to a partition: ``{"weights_init", "means_init",
+    "precisions_init"}`` for ``GaussianMixture``, from the rows ``X`` (float64) and their
+    ``labels`` in ``range(n_components)``, ``reg_covar`` added to the covariances.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster.models._mixture import partition_start
+    >>> X = np.array([[0.0], [2.0], [10.0], [12.0]])
+    >>> start = partition_start(X, np.array([0, 0, 1, 1]), 2, "diag", 0.0)
+    >>> start["means_init"].ravel().tolist(), start["precisions_init"].ravel().tolist()
+    ([1.0, 11.0], [1.0, 1.0])
+    """
+    rows = torch.as_tensor(X, dtype=_DTYPE)
+    resp = torch.nn.functional.one_hot(torch.as_tensor(labels, dtype=torch.int64),
+                                       n_components).to(_DTYPE)
+    weights, means, covariances = m_step(rows, resp, covariance_type, reg_covar)
+    if covariance_type in ("full", "tied"):
+        precisions = torch.linalg.inv(covariances)
+        precisions = (precisions + precisions.transpose(-1, -2)) / 2
+    else:
+        precisions = 1.0 / covariances
+    return {"weights_init": (weights / weights.sum()).numpy(), "means_init": means.numpy(),
+            "precisions_init": precisions.numpy()}
 
 
 def _sub_seed(rng):
@@ -206,11 +237,26 @@ class CodeMixtureMixin:
         "max_iter": [Interval(Integral, 0, None, closed="left")],
     }
 
+    def _mixture_init(self):
+        """``(init_params, n_init)`` of the mixture: ``"best-kmeans"`` starts EM once from
+        the partition of the best of ``n_init`` k-means runs; another ``init_params`` is
+        ``GaussianMixture``'s, with ``n_init`` EM runs."""
+        return "kmeans", self.n_init
+
     def _fit_code_mixture(self, code, rng):
+        seed = _sub_seed(rng)
+        init_params, n_init = self._mixture_init()
+        start = {}
+        if init_params == "best-kmeans":
+            # the k-means of AEKMeans at the same parameters and seed: the same partition
+            labels = KMeans(self.n_clusters, n_init=n_init, random_state=seed).fit(code).labels_
+            start = partition_start(code, labels, self.n_clusters, self.covariance_type,
+                                    self.reg_covar)
+            init_params, n_init = "kmeans", 1  # every parameter given: nothing is drawn
         mixture = TorchGaussianMixture(
             self.n_clusters, covariance_type=self.covariance_type, tol=self.tol,
-            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
-            random_state=_sub_seed(rng), device=str(self.device_),
+            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=n_init,
+            init_params=init_params, random_state=seed, device=str(self.device_), **start,
         )
         mixture.fit(code)
         self.mixture_ = mixture
@@ -357,7 +403,7 @@ class TorchGaussianMixture(DensityMixin, BaseEstimator):
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "k-means++", "random", "random_from_data"})],
+        "init_params": [StrOptions(set(INIT_PARAMS))],
         "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
         "precisions_init": ["array-like", None],
