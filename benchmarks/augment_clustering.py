@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
-from run import load, seed_script_args, seed_script_parser, stability  # noqa: E402
+from run import load, score_partitions, seed_script_args, seed_script_parser  # noqa: E402
 
 from skdeepcluster import DEC, IDEC  # noqa: E402
 from skdeepcluster._rng import generator_for  # noqa: E402
@@ -132,15 +132,10 @@ def summarize(files):
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in names:
         partitions = [run[f"labels_{name}"] for run in runs]
-        scores = {m: np.array([clustering_report(y, labels)[m] for labels in partitions])
-                  for m in ("accuracy", "nmi", "ari")}
-        agreement = stability(partitions)
+        row, cells = score_partitions(y, partitions, [run["seed"] for run in runs])
         epochs = [int(run[f"epochs_{name}"]) for run in runs if f"epochs_{name}" in run.files]
-        rows[name] = {"seeds": [int(run["seed"]) for run in runs], "stability": agreement,
-                      "epochs": epochs, **{m: v.tolist() for m, v in scores.items()}}
-        cells = [", ".join(f"{a:.3f}" for a in scores["accuracy"]),
-                 *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()),
-                 f"{agreement:.3f}", ", ".join(map(str, epochs)) or "-"]
+        rows[name] = {**row, "epochs": epochs}
+        cells.append(", ".join(map(str, epochs)) or "-")
         print(f"| {name} | " + " | ".join(cells) + " |")
     print(json.dumps(rows, default=float))
     return rows

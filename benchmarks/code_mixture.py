@@ -39,7 +39,9 @@ from sklearn.cluster import KMeans
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
-from run import load, make_model, seed_script_args, seed_script_parser, stability  # noqa: E402
+from run import (  # noqa: E402
+    load, make_model, score_partitions, seed_script_args, seed_script_parser,
+)
 
 from skdeepcluster import AEGMM, AEKMeans, TorchGaussianMixture  # noqa: E402
 from skdeepcluster.metrics import clustering_report  # noqa: E402
@@ -121,17 +123,12 @@ def summarize(files):
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in CANDIDATES:
         partitions = [result[name][0] for result in fitted]
-        scores = {m: np.array([clustering_report(y, labels)[m] for labels in partitions])
-                  for m in ("accuracy", "nmi", "ari")}
+        row, cells = score_partitions(y, partitions, [run["seed"] for run in runs])
         bics = [result[name][1] for result in fitted]
         relative = ("-" if bics[0] is None else
                     ", ".join(f"{b - r['full'][1]:+.0f}" for b, r in zip(bics, fitted)))
-        agreement = stability(partitions)
-        rows[name] = {"seeds": [int(run["seed"]) for run in runs], "stability": agreement,
-                      "bic": bics, **{m: v.tolist() for m, v in scores.items()}}
-        cells = [", ".join(f"{a:.3f}" for a in scores["accuracy"]),
-                 *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()),
-                 f"{agreement:.3f}", relative]
+        rows[name] = {**row, "bic": bics}
+        cells.append(relative)
         print(f"| {name} | " + " | ".join(cells) + " |")
     own = [name for name in CANDIDATES if all(
         np.array_equal(result[name][0], run["labels_AEGMM"])

@@ -143,6 +143,25 @@ def stability(partitions):
     return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])) if pairs else np.nan
 
 
+def score_partitions(y, partitions, seeds):
+    """The scores of one candidate's partitions, one per seed, in a per-seed script's
+    summary: ``(row, cells)``, where ``row`` holds the seeds, ACC, NMI and ARI per seed and
+    the :func:`stability`, and ``cells`` the table's ACC per seed, the three means ± std and
+    the stability."""
+    import numpy as np
+
+    from skdeepcluster.metrics import clustering_report
+
+    reports = [clustering_report(y, labels) for labels in partitions]
+    scores = {m: np.array([report[m] for report in reports]) for m in ("accuracy", "nmi", "ari")}
+    agreement = stability(partitions)
+    row = {"seeds": [int(s) for s in seeds], "stability": agreement,
+           **{m: v.tolist() for m, v in scores.items()}}
+    cells = [", ".join(f"{a:.3f}" for a in scores["accuracy"]),
+             *(f"{v.mean():.3f} ± {v.std():.3f}" for v in scores.values()), f"{agreement:.3f}"]
+    return row, cells
+
+
 def seed_script_parser(description, tag, check_help):
     """The options of a script that fits one ``.npz`` of results per seed, summarizes them
     and checks itself (``augment_clustering.py``, ``code_mixture.py``): ``--dataset``,

@@ -3,14 +3,13 @@
 from numbers import Integral
 
 import torch
-from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._docs import fill_doc
 from ..functional import squared_euclidean, student_t_assignment
 from ._ae_base import AutoencoderClusterer
-from ._mixture import INIT_PARAMS, CodeMixtureMixin, _sub_seed
+from ._mixture import INIT_PARAMS, CodeMixtureMixin, _sub_seed, code_kmeans
 
 
 @fill_doc
@@ -92,11 +91,9 @@ class AEKMeans(AutoencoderClusterer):
         self.n_init = n_init
 
     def _initialize_clusters(self, X, rng):
-        # copy_x=False: the code is this call's own array, centred in place rather than
-        # copied (the same fit, to the last bit; one float64 copy of the code less)
-        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=_sub_seed(rng),
-                        copy_x=False)
-        kmeans.fit(self._code64(X))
+        # copy=False: the code is this call's own array (one float64 copy of it less)
+        kmeans = code_kmeans(self._code64(X), self.n_clusters, self.n_init, _sub_seed(rng),
+                             copy=False)
         self.cluster_centers_ = kmeans.cluster_centers_
         self.inertia_ = float(kmeans.inertia_)
 

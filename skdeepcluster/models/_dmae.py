@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from torch import nn
-from sklearn.cluster import KMeans
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -19,7 +18,7 @@ from ..functional import (
 from ..nn import DissimilarityMixture, DMAELoss, DMAEModule, MixtureLoss, TargetLoss
 from ..training import train_module
 from ._ae_base import AutoencoderClusterer
-from ._baselines import _sub_seed
+from ._mixture import _sub_seed, code_kmeans
 
 #: Dissimilarities whose clusters k-means initialises (centres, and covariances for
 #: mahalanobis); the others are seeded k-means++-style under the dissimilarity itself.
@@ -62,7 +61,7 @@ def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng,
                         precision_init="kmeans"):
     """Centres (and mahalanobis factors) of a mixture on ``H``, shape (n_samples, n_features)."""
     if dissimilarity in _KMEANS_INIT:
-        kmeans = KMeans(n_clusters, n_init=n_init, random_state=_sub_seed(rng)).fit(H)
+        kmeans = code_kmeans(H, n_clusters, n_init, _sub_seed(rng))
         centers, labels = kmeans.cluster_centers_, kmeans.labels_
     else:
         best = None

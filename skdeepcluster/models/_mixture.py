@@ -182,6 +182,15 @@ def _sub_seed(rng):
     return int(rng.randint(np.iinfo(np.int32).max))
 
 
+def code_kmeans(code, n_clusters, n_init, seed, *, copy=True):
+    """The fitted ``KMeans`` (best of ``n_init`` runs, seeded by the integer ``seed``) of a
+    model's code: AEKMeans' clusters, AEGMM's ``"best-kmeans"`` start, DVAE's pseudo-labels
+    and DMAE's start are all this one call, so that at the same parameters and seed they
+    share one partition. ``copy=False`` centres ``code`` in place (the same fit, to the last
+    bit, without a copy), for a caller that has no further use of it."""
+    return KMeans(n_clusters, n_init=n_init, random_state=seed, copy_x=copy).fit(code)
+
+
 def _check_shape(param, shape, name):
     if tuple(param.shape) != shape:
         raise ValueError(
@@ -251,7 +260,7 @@ class CodeMixtureMixin:
         start = {}
         if init_params == "best-kmeans":
             # the k-means of AEKMeans at the same parameters and seed: the same partition
-            labels = KMeans(self.n_clusters, n_init=n_init, random_state=seed).fit(code).labels_
+            labels = code_kmeans(code, self.n_clusters, n_init, seed).labels_
             start = partition_start(code, labels, self.n_clusters, self.covariance_type,
                                     self.reg_covar)
             init_params, n_init = "kmeans", 1  # every parameter given: nothing is drawn

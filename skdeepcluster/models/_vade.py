@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
@@ -21,7 +20,7 @@ from ..nn import (
 )
 from ..training import WarmupWeight, train_module
 from ._ae_base import PRIOR_RECONSTRUCTION, AutoencoderClusterer
-from ._mixture import TorchGaussianMixture, _sub_seed, sample_mixture
+from ._mixture import TorchGaussianMixture, _sub_seed, code_kmeans, sample_mixture
 
 
 #: The encoder's posterior variance starts at this fraction of the initial prior's mean
@@ -359,8 +358,8 @@ class DVAE(VaDE):
     def _initial_mixture(self, code, rng):
         """k-means pseudo-labels of the code, and EM for the prior started from their
         clusters: component ``k`` of the prior is then the classifier's class ``k``."""
-        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=_sub_seed(rng))
-        labels = torch.as_tensor(kmeans.fit_predict(code), dtype=torch.int64)
+        kmeans = code_kmeans(code, self.n_clusters, self.n_init, _sub_seed(rng))
+        labels = torch.as_tensor(kmeans.labels_, dtype=torch.int64)
         one_hot = torch.nn.functional.one_hot(labels, self.n_clusters).double()
         weights, means, variances = m_step(torch.as_tensor(code), one_hot, "diag", 1e-6)
         # kept for _fine_tune, which trains the classifier on them (no second encoding pass)
