@@ -47,7 +47,8 @@ ESTIMATORS = [
     # 40: after 10 or 20 epochs the start of its prior drawn as scikit-learn draws it left
     # the check_clustering blobs unseparated (its first component empty on the noisy ones)
     VaDE(**{**FAST, "pretrain_epochs": 40}, max_epochs=2),
-    DVAE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2, warmup_epochs=1, classifier_epochs=2),
+    DVAE(**{**FAST, "pretrain_epochs": 10}, max_epochs=2, warmup_epochs=1, classifier_epochs=2,
+         **FEW_STARTS),
     DeepFusionGMM(**FAST, view_hidden_dims=(16,), view_latent_dim=2, layerwise_epochs=1,
                   max_epochs=2),
 ]
