@@ -22,7 +22,6 @@ NMI and ARI against the labels only score.
 """
 
 import copy
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,12 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configs import IMAGE_SHAPES, N_CLUSTERS  # noqa: E402
-from run import load, score_partitions, seed_script_args, seed_script_parser  # noqa: E402
+from run import branch_script_main  # noqa: E402
 
 from skdeepcluster import DEC, IDEC  # noqa: E402
 from skdeepcluster._rng import generator_for  # noqa: E402
-from skdeepcluster.metrics import clustering_report  # noqa: E402
 
 #: ``(name, model class, augment)`` of the clustering phases run from each pretraining.
 BRANCHES = (
@@ -122,44 +119,9 @@ def check():
             raise SystemExit(1)
 
 
-def summarize(files):
-    """The table of the branches over the seeds of ``files`` (one ``.npz`` per seed)."""
-    runs = [np.load(f, allow_pickle=False) for f in sorted(files)]
-    y = runs[0]["y"]
-    names = [n[len("labels_"):] for n in runs[0].files if n.startswith("labels_")]
-    rows = {}
-    print("| branch | ACC per seed | ACC | NMI | ARI | stability | clustering epochs |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name in names:
-        partitions = [run[f"labels_{name}"] for run in runs]
-        row, cells = score_partitions(y, partitions, [run["seed"] for run in runs])
-        epochs = [int(run[f"epochs_{name}"]) for run in runs if f"epochs_{name}" in run.files]
-        rows[name] = {**row, "epochs": epochs}
-        cells.append(", ".join(map(str, epochs)) or "-")
-        print(f"| {name} | " + " | ".join(cells) + " |")
-    print(json.dumps(rows, default=float))
-    return rows
-
-
 def main(argv=None):
-    parser = seed_script_parser(__doc__.split("\n\n")[0], "augment-clustering",
-                                "verify on digits that each branch is its full fit")
-    args = seed_script_args(parser, argv, check, summarize)
-    if args is None:
-        return
-    X, y = load(args.dataset, args.data_dir, None)
-    for seed in args.seeds:
-        branches, seconds = fit_branches(
-            X, N_CLUSTERS[args.dataset], seed, input_shape=IMAGE_SHAPES.get(args.dataset)
-        )
-        arrays = {"y": y, "seed": seed, "fit_seconds": seconds}
-        for name, branch in branches.items():
-            arrays[f"labels_{name}"] = branch["labels"]
-            if "epochs" in branch:
-                arrays[f"epochs_{name}"] = branch["epochs"]
-                arrays[f"seconds_{name}"] = branch["seconds"]
-            print(f"seed {seed} {name:9s} {clustering_report(y, branch['labels'])}", flush=True)
-        np.savez_compressed(Path(args.out) / f"{args.tag}-seed{seed}.npz", **arrays)
+    branch_script_main(argv, __doc__, "augment-clustering", check, fit_branches,
+                       ("epochs", "clustering epochs", str))
 
 
 if __name__ == "__main__":

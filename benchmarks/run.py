@@ -162,6 +162,31 @@ def score_partitions(y, partitions, seeds):
     return row, cells
 
 
+def summarize_branches(files, key, column, fmt):
+    """Print and return the table of a branching per-seed script's ``.npz`` files (one per
+    seed, from :func:`fit_seed_branches`): for each branch, :func:`score_partitions` of
+    its labels and one more column, ``column``, of its values ``KEY_BRANCH`` per seed, each
+    written by ``fmt``. Returns ``{branch: row}``, ``row[key]`` holding those values."""
+    import json
+
+    import numpy as np
+
+    runs = [np.load(f, allow_pickle=False) for f in sorted(files)]
+    y = runs[0]["y"]
+    rows = {}
+    print(f"| branch | ACC per seed | ACC | NMI | ARI | stability | {column} |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in [n[len("labels_"):] for n in runs[0].files if n.startswith("labels_")]:
+        partitions = [run[f"labels_{name}"] for run in runs]
+        row, cells = score_partitions(y, partitions, [run["seed"] for run in runs])
+        values = [run[f"{key}_{name}"].item() for run in runs if f"{key}_{name}" in run.files]
+        rows[name] = {**row, key: values}
+        cells.append(", ".join(map(fmt, values)) or "-")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(json.dumps(rows, default=float))
+    return rows
+
+
 def seed_script_parser(description, tag, check_help):
     """The options of a script that fits one ``.npz`` of results per seed, summarizes them
     and checks itself (``augment_clustering.py``, ``code_mixture.py``): ``--dataset``,
@@ -201,6 +226,41 @@ def seed_script_args(parser, argv, check, summarize):
     args.tag = args.tag or f"{args.dataset}-{args.default_tag}"
     Path(args.out).mkdir(parents=True, exist_ok=True)
     return args
+
+
+def fit_seed_branches(args, fit_branches):
+    """The fitting part of a per-seed script that branches one fit (``augment_clustering.py``,
+    ``dvae_similarity.py``): for each seed of ``args``, ``fit_branches(X, n_clusters, seed,
+    input_shape=...)`` returns ``({branch: {key: value}}, seconds)``; every value but a
+    branch's ``centers`` is saved as ``KEY_BRANCH`` in one ``.npz`` per seed, with ``y``,
+    ``seed`` and ``fit_seconds``, and each branch's scores are printed."""
+    import numpy as np
+
+    from skdeepcluster.metrics import clustering_report
+
+    X, y = load(args.dataset, args.data_dir, None)
+    for seed in args.seeds:
+        branches, seconds = fit_branches(
+            X, N_CLUSTERS[args.dataset], seed, input_shape=IMAGE_SHAPES.get(args.dataset)
+        )
+        arrays = {"y": y, "seed": seed, "fit_seconds": seconds}
+        for name, branch in branches.items():
+            arrays.update({f"{key}_{name}": value for key, value in branch.items()
+                           if key != "centers"})
+            print(f"seed {seed} {name:9s} {clustering_report(y, branch['labels'])}", flush=True)
+        np.savez_compressed(Path(args.out) / f"{args.tag}-seed{seed}.npz", **arrays)
+
+
+def branch_script_main(argv, doc, tag, check, fit_branches, summary):
+    """The command line of a branching per-seed script: :func:`seed_script_parser`'s
+    options; ``--check`` runs ``check()``, ``--summarize`` :func:`summarize_branches` with
+    ``summary = (key, column, fmt)``, else :func:`fit_seed_branches` with ``fit_branches``."""
+    parser = seed_script_parser(doc.split("\n\n")[0], tag,
+                                "verify on digits that each branch is its full fit")
+    args = seed_script_args(parser, argv, check,
+                            lambda files: summarize_branches(files, *summary))
+    if args is not None:
+        fit_seed_branches(args, fit_branches)
 
 
 def load(dataset, data_dir, subset, seed=0):

@@ -44,7 +44,9 @@ def test_unknown_model_lists_the_available_ones():
     assert "NoSuchModel" in result.stderr and "AEKMeans" in result.stderr
 
 
-@pytest.mark.parametrize("script", ["augment_clustering.py", "code_mixture.py"])
+@pytest.mark.parametrize(
+    "script", ["augment_clustering.py", "code_mixture.py", "dvae_similarity.py"],
+)
 def test_per_seed_scripts_still_compute_the_models_fits(script):
     # Both scripts rebuild a model's fit from its parts (private hooks included); --check
     # fits the models on digits and exits non-zero where a part no longer matches.
