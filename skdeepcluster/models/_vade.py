@@ -151,24 +151,30 @@ class VaDE(AutoencoderClusterer):
         return self.module_.autoencoder
 
     def _initial_mixture(self, code, rng):
-        """The diagonal Gaussian mixture, fitted by EM to the code, that starts the prior."""
-        return TorchGaussianMixture(
+        """``(weights, means, variances)`` of the diagonal Gaussian mixture, fitted by EM to
+        the code, that starts the prior. Its components are in the lexicographic order of
+        their means: where several of the ``n_init`` EM runs reach one optimum, rounding
+        picks which is kept, and it must not pick how the clusters are numbered (a
+        data-parallel fit and a fit alone differ by rounding)."""
+        mixture = TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", n_init=self.n_init,
             random_state=_sub_seed(rng), device=self.device_,
         ).fit(code)
+        order = np.lexsort(mixture.means_.T[::-1])
+        return mixture.weights_[order], mixture.means_[order], mixture.covariances_[order]
 
     def _initialize_clusters(self, X, rng):
-        mixture = self._initial_mixture(self._code64(X), rng)
+        weights, means, variances = self._initial_mixture(self._code64(X), rng)
         prior = self.module_.prior
         with torch.no_grad():
             def as_tensor(a):
                 return torch.as_tensor(a, dtype=torch.float32, device=self.device_)
 
-            prior.weight_logits.copy_(as_tensor(np.log(mixture.weights_)))
-            prior.means.copy_(as_tensor(mixture.means_))
-            prior.raw_log_vars.copy_(as_tensor(np.log(mixture.covariances_)))
+            prior.weight_logits.copy_(as_tensor(np.log(weights)))
+            prior.means.copy_(as_tensor(means))
+            prior.raw_log_vars.copy_(as_tensor(np.log(variances)))
         self.module_.start_posterior_variance(
-            INITIAL_POSTERIOR_VARIANCE * float(mixture.covariances_.mean())
+            INITIAL_POSTERIOR_VARIANCE * float(variances.mean())
         )
         self._set_prior_attributes()
 
@@ -361,16 +367,18 @@ class DVAE(VaDE):
         return VaDELoss(self.module_, self.reconstruction_, similarity=self.similarity)
 
     def _initial_mixture(self, code, rng):
-        """k-means pseudo-labels of the code, and EM for the prior started from their
-        clusters: component ``k`` of the prior is then the classifier's class ``k``."""
+        """k-means pseudo-labels of the code, and ``(weights, means, variances)`` of EM for
+        the prior started from their clusters: component ``k`` of the prior is then the
+        classifier's class ``k`` (so no reordering here)."""
         kmeans = code_kmeans(code, self.n_clusters, self.n_init, _sub_seed(rng))
         labels = torch.as_tensor(kmeans.labels_, dtype=torch.int64)
         # kept for _fine_tune, which trains the classifier on them (no second encoding pass)
         self._pseudo_labelled = torch.as_tensor(code, dtype=torch.float32), labels
         start = partition_start(code, kmeans.labels_, self.n_clusters, "diag", 1e-6)
-        return TorchGaussianMixture(
+        mixture = TorchGaussianMixture(
             self.n_clusters, covariance_type="diag", device=str(self.device_), **start
         ).fit(code)
+        return mixture.weights_, mixture.means_, mixture.covariances_
 
     def _training_callbacks(self):
         return super()._training_callbacks() + [
