@@ -189,9 +189,10 @@ def summarize_branches(files, key, column, fmt):
 
 def seed_script_parser(description, tag, check_help):
     """The options of a script that fits one ``.npz`` of results per seed, summarizes them
-    and checks itself (``augment_clustering.py``, ``code_mixture.py``): ``--dataset``,
-    ``--seeds``, ``--data-dir``, ``--out``, ``--tag`` (default ``DATASET-tag``),
-    ``--threads``, ``--summarize`` and ``--check``. See :func:`seed_script_args`."""
+    and checks itself (``augment_clustering.py``, ``code_mixture.py``,
+    ``dvae_similarity.py``): ``--dataset``, ``--seeds``, ``--data-dir``, ``--out``,
+    ``--tag`` (default ``DATASET-tag``), ``--threads``, ``--summarize`` and ``--check``.
+    See :func:`seed_script_args`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", default="usps")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])

@@ -48,7 +48,7 @@ def test_unknown_model_lists_the_available_ones():
     "script", ["augment_clustering.py", "code_mixture.py", "dvae_similarity.py"],
 )
 def test_per_seed_scripts_still_compute_the_models_fits(script):
-    # Both scripts rebuild a model's fit from its parts (private hooks included); --check
+    # Each script rebuilds a model's fit from its parts (private hooks included); --check
     # fits the models on digits and exits non-zero where a part no longer matches.
     result = subprocess.run(
         [sys.executable, str(RUN.parent / script), "--check"],

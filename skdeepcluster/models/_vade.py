@@ -281,9 +281,9 @@ class DVAE(VaDE):
     lr_decay_epochs : int, default=10
     n_init : int, default=100
         Starts of the k-means that gives the pseudo-labels (and the start of EM); the one
-        of lowest inertia is kept, the partition :class:`AEKMeans` finds on a code (ten
-        starts miss k-means' optimum on USPS codes in a fifth to a third of fits; the
-        project's BENCHMARKS.md, sections 23.2 and 24).
+        of lowest inertia is kept, as in :class:`AEKMeans` (ten starts miss k-means'
+        optimum on USPS codes in a fifth to a third of fits; the project's BENCHMARKS.md,
+        sections 23.2 and 24.2).
     beta : float, default=0.1
         Weight of the similarity loss after the warm-up (the paper's value on MNIST; it
         reports values up to 1).
