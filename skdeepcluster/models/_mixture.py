@@ -191,6 +191,23 @@ def code_kmeans(code, n_clusters, n_init, seed, *, copy=True):
     return KMeans(n_clusters, n_init=n_init, random_state=seed, copy_x=copy).fit(code)
 
 
+def kmeans_partition_mixture(code, n_clusters, n_init, seed, covariance_type, device, *,
+                             reg_covar=1e-6, **em):
+    """EM for a Gaussian mixture on ``code`` started once from the partition of
+    :func:`code_kmeans` ``(code, n_clusters, n_init, seed)``: AEGMM's ``"best-kmeans"``
+    mixture and DVAE's prior are both this call. ``reg_covar`` is added to the start's
+    covariances as to EM's; ``em`` are the mixture's other EM settings (``tol``,
+    ``max_iter``). Returns the fitted :class:`TorchGaussianMixture` and the k-means labels
+    (DVAE's pseudo-labels)."""
+    labels = code_kmeans(code, n_clusters, n_init, seed).labels_
+    start = partition_start(code, labels, n_clusters, covariance_type, reg_covar)
+    mixture = TorchGaussianMixture(
+        n_clusters, covariance_type=covariance_type, reg_covar=reg_covar, n_init=1,
+        init_params="kmeans", random_state=seed, device=device, **em, **start,
+    )  # every parameter of the start given: nothing is drawn
+    return mixture.fit(code), labels
+
+
 def _check_shape(param, shape, name):
     if tuple(param.shape) != shape:
         raise ValueError(
@@ -257,19 +274,17 @@ class CodeMixtureMixin:
     def _fit_code_mixture(self, code, rng):
         seed = _sub_seed(rng)
         init_params, n_init = self._mixture_init()
-        start = {}
+        em = {"covariance_type": self.covariance_type, "tol": self.tol,
+              "reg_covar": self.reg_covar, "max_iter": self.max_iter,
+              "device": str(self.device_)}
         if init_params == "best-kmeans":
             # the k-means of AEKMeans at the same parameters and seed: the same partition
-            labels = code_kmeans(code, self.n_clusters, n_init, seed).labels_
-            start = partition_start(code, labels, self.n_clusters, self.covariance_type,
-                                    self.reg_covar)
-            init_params, n_init = "kmeans", 1  # every parameter given: nothing is drawn
-        mixture = TorchGaussianMixture(
-            self.n_clusters, covariance_type=self.covariance_type, tol=self.tol,
-            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=n_init,
-            init_params=init_params, random_state=seed, device=str(self.device_), **start,
-        )
-        mixture.fit(code)
+            mixture, _ = kmeans_partition_mixture(code, self.n_clusters, n_init, seed, **em)
+        else:
+            mixture = TorchGaussianMixture(
+                self.n_clusters, n_init=n_init, init_params=init_params, random_state=seed,
+                **em,
+            ).fit(code)
         self.mixture_ = mixture
         for name in ("weights_", "means_", "covariances_", "precisions_cholesky_",
                      "converged_", "lower_bound_"):

@@ -21,7 +21,7 @@ from ..nn import (
 from ..training import WarmupWeight, train_module
 from ._ae_base import PRIOR_RECONSTRUCTION, AutoencoderClusterer
 from ._mixture import (
-    TorchGaussianMixture, _sub_seed, code_kmeans, partition_start, sample_mixture,
+    TorchGaussianMixture, _sub_seed, kmeans_partition_mixture, sample_mixture,
 )
 
 
@@ -370,14 +370,12 @@ class DVAE(VaDE):
         """k-means pseudo-labels of the code, and ``(weights, means, variances)`` of EM for
         the prior started from their clusters: component ``k`` of the prior is then the
         classifier's class ``k`` (so no reordering here)."""
-        kmeans = code_kmeans(code, self.n_clusters, self.n_init, _sub_seed(rng))
-        labels = torch.as_tensor(kmeans.labels_, dtype=torch.int64)
+        mixture, labels = kmeans_partition_mixture(
+            code, self.n_clusters, self.n_init, _sub_seed(rng), "diag", str(self.device_)
+        )
         # kept for _fine_tune, which trains the classifier on them (no second encoding pass)
-        self._pseudo_labelled = torch.as_tensor(code, dtype=torch.float32), labels
-        start = partition_start(code, kmeans.labels_, self.n_clusters, "diag", 1e-6)
-        mixture = TorchGaussianMixture(
-            self.n_clusters, covariance_type="diag", device=str(self.device_), **start
-        ).fit(code)
+        self._pseudo_labelled = (torch.as_tensor(code, dtype=torch.float32),
+                                 torch.as_tensor(labels, dtype=torch.int64))
         return mixture.weights_, mixture.means_, mixture.covariances_
 
     def _training_callbacks(self):
