@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -45,7 +44,7 @@ from run import (  # noqa: E402
 
 from skdeepcluster import AEGMM, AEKMeans, TorchGaussianMixture  # noqa: E402
 from skdeepcluster.metrics import clustering_report  # noqa: E402
-from skdeepcluster.models._mixture import _sub_seed, partition_start  # noqa: E402
+from skdeepcluster.models._mixture import _sub_seed, kmeans_partition_mixture  # noqa: E402
 
 CANDIDATES = ("kmeans", "full", "tied", "diag", "spherical", "full-best-kmeans")
 
@@ -65,15 +64,14 @@ class RecordingAEGMM(AEGMM):
 def fit_candidates(code, n_clusters, seed):
     """``{candidate: (labels, bic or None)}`` on one seed's code."""
     results = {}
-    kmeans = KMeans(n_clusters, n_init=100, random_state=seed).fit(code)
-    results["kmeans"] = (kmeans.labels_, None)
+    # AEGMM's default mixture, and AEKMeans' k-means partition it starts from
+    mixture, labels = kmeans_partition_mixture(code, n_clusters, 100, seed, "full", "cpu")
+    results["kmeans"] = (labels, None)
     for covariance_type in ("full", "tied", "diag", "spherical"):
-        mixture = TorchGaussianMixture(n_clusters, covariance_type=covariance_type, n_init=10,
-                                       random_state=seed, device="cpu").fit(code)
-        results[covariance_type] = (mixture.predict(code), mixture.bic(code))
-    start = partition_start(code, kmeans.labels_, n_clusters, "full", 1e-6)
-    mixture = TorchGaussianMixture(n_clusters, random_state=seed, device="cpu", **start)
-    results["full-best-kmeans"] = (mixture.fit(code).predict(code), mixture.bic(code))
+        candidate = TorchGaussianMixture(n_clusters, covariance_type=covariance_type,
+                                         n_init=10, random_state=seed, device="cpu").fit(code)
+        results[covariance_type] = (candidate.predict(code), candidate.bic(code))
+    results["full-best-kmeans"] = (mixture.predict(code), mixture.bic(code))
     return results
 
 
