@@ -107,7 +107,7 @@ def summary(paths, y):
     runs = [np.load(path) for path in paths]
     seeds = [int(run["seed"]) for run in runs]
     print(f"seeds {seeds}")
-    print("| variant | ACC per seed | ACC | NMI | stability | ARI with its start |")
+    print("| variant | ACC per seed | ACC (sample std) | NMI | stability | ARI with its start |")
     print("| --- | --- | --- | --- | --- | --- |")
     for index, name in enumerate(VARIANTS):
         partitions = [run[f"v{index}"] for run in runs]
@@ -119,7 +119,7 @@ def summary(paths, y):
         moved = "–" if name.startswith("start") else (
             f"{np.mean([adjusted_rand_score(a, b) for a, b in zip(starts, partitions)]):.3f}")
         print(f"| {name} | {', '.join(f'{a:.3f}' for a in accs)} | {np.mean(accs):.3f} ± "
-              f"{np.std(accs):.3f} | {np.mean(nmis):.3f} | {stability(partitions):.3f} "
+              f"{np.std(accs, ddof=1):.3f} | {np.mean(nmis):.3f} | {stability(partitions):.3f} "
               f"| {moved} |")
 
 

@@ -41,7 +41,8 @@ ESTIMATORS = [
            **FEW_STARTS_SELF_TRAINING),
     DMM(max_epochs=3, batch_size=16, device="cpu"),
     DMAE(**FAST, max_epochs=2, **FEW_STARTS),
-    DMAE(**FAST, max_epochs=2, kernel_gamma=1.0, **FEW_STARTS),  # the kernel pretraining
+    # the kernel pretraining, with the euclidean mixture (the default is mahalanobis)
+    DMAE(**FAST, max_epochs=2, kernel_gamma=1.0, dissimilarity="euclidean", **FEW_STARTS),
     # VAEs: more pretraining epochs, so that the prior (and DVAE's classifier) start from a
     # code that already separates the toy clusters of the checks. VaDE at its rate needs
     # 40: after 10 or 20 epochs the start of its prior drawn as scikit-learn draws it left

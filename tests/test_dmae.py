@@ -268,6 +268,17 @@ def test_dmm_mahalanobis_attributes(blobs):
     assert not hasattr(DMM(3, max_epochs=1, device="cpu").fit(X), "precisions_")
 
 
+def test_mahalanobis_start_on_rows_without_spread():
+    # One row, or rows that coincide: no variance to scale the covariances' shrinkage by.
+    # The start shrinks towards 1e-3 times the identity instead of overflowing to NaN.
+    for X in (np.ones((1, 4)), np.full((6, 4), 0.5)):
+        dmm = DMM(1, dissimilarity="mahalanobis", max_epochs=2, device="cpu",
+                  random_state=0).fit(X)
+        assert np.all(np.isfinite(dmm.precisions_))
+        assert np.all(np.isfinite(dmm.predict_proba(X)))
+        assert np.all(np.isfinite(dmm.score_samples(X)))
+
+
 def test_mahalanobis_precision_init(blobs):
     X, _ = blobs
     params = dict(dissimilarity="mahalanobis", max_epochs=0, device="cpu", random_state=0)

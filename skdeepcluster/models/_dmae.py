@@ -23,6 +23,9 @@ from ._mixture import _sub_seed, code_kmeans
 #: Dissimilarities whose clusters k-means initialises (centres, and covariances for
 #: mahalanobis); the others are seeded k-means++-style under the dissimilarity itself.
 _KMEANS_INIT = {"euclidean", "sqeuclidean", "mahalanobis"}
+#: The smallest mean variance of the features that scales the shrinkage of the mahalanobis
+#: start; below it (a single row, identical rows) the shrinkage is the identity's 1e-3.
+_MIN_SPREAD = 1e-12
 
 #: ``alpha="auto"`` is this many times the inverse of the mean dissimilarity of the samples
 #: to their nearest initial centre (the reference code's alpha=1000 for codes of unit scale).
@@ -78,7 +81,11 @@ def _initial_parameters(H, n_clusters, dissimilarity, params, n_init, rng,
         return centers, np.repeat(np.eye(n_features)[None], n_clusters, axis=0)
     # A_k = inverse covariance of the k-means cluster, shrunk towards a multiple of the
     # identity so that small or flat clusters still give a finite, positive-definite matrix.
-    scale = max(float(np.var(H, axis=0).mean()), np.finfo(np.float64).tiny)
+    scale = float(np.var(H, axis=0).mean())
+    if not (np.isfinite(scale) and scale > _MIN_SPREAD):
+        # one row, or rows that (nearly) coincide: no spread to scale the shrinkage by, and
+        # the inverse of a vanishing covariance would overflow
+        scale = 1.0
     factors = np.empty((n_clusters, n_features, n_features))
     for k in range(n_clusters):
         members = H[labels == k]
@@ -193,7 +200,10 @@ class _MixtureClusterer:
             self.covariances_ = np.linalg.pinv(self.precisions_, hermitian=True)
 
     def _proba_function(self):
-        return lambda x: self._mixture(self._encode_for_mixture(x))
+        mixture = self._mixture
+        with torch.no_grad():  # a constant of the fitted mixture
+            phi = mixture.phi()
+        return lambda x: mixture(self._encode_for_mixture(x), phi)
 
     def _score_samples(self, X):
         def negative_loss(x):
@@ -352,7 +362,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     {training}
     {ae_options}
     {images}
-    {mixture}
+    {code_dissimilarity}
     {alpha}
     lambda_r : float, default=1.0
         Weight of the reconstruction loss (mean over the elements of the batch).
@@ -410,10 +420,10 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
     ``history_`` records the phases ``"pretrain"`` and ``"cluster"``.
 
     The defaults are meant for any data. The paper's image results take the authors' own
-    recipe: ``dissimilarity="mahalanobis", augment=True, pretrain_optimizer="sgd",
-    lr=1.0, pretrain_epochs=500, alpha=1000.0, lambda_c=2.56, cluster_lr=1e-5,
-    n_init=100`` and 128 end-to-end epochs (``max_epochs``) on MNIST, 124 on USPS, with
-    pixels in [0, 1]. Measured with it: 0.981 ACC on all of MNIST (paper 0.984) and 0.952
+    recipe: the default mahalanobis dissimilarity with ``augment=True,
+    pretrain_optimizer="sgd", lr=1.0, pretrain_epochs=500, alpha=1000.0, lambda_c=2.56,
+    cluster_lr=1e-5, n_init=100`` and 128 end-to-end epochs (``max_epochs``) on MNIST, 124
+    on USPS, with pixels in [0, 1]. Measured with it: 0.981 ACC on all of MNIST (paper 0.984) and 0.952
     on USPS (paper 0.965); see the project's BENCHMARKS.md, sections 7.3 and 15.1.
 
     Examples
@@ -444,7 +454,7 @@ class DMAE(_MixtureClusterer, AutoencoderClusterer):
         self, n_clusters=8, *, hidden_dims=None, latent_dim=10, pretrain_epochs="auto",
         max_epochs=100, batch_size=256, lr=1e-3, device="auto", random_state=None, verbose=0,
         callbacks=None, activation="relu", reconstruction="mse", layerwise_epochs=0,
-        dropout=0.0, dissimilarity="euclidean", dissimilarity_params=None, alpha="auto",
+        dropout=0.0, dissimilarity="mahalanobis", dissimilarity_params=None, alpha="auto",
         lambda_r=1.0, lambda_c=1.0, cluster_lr=1e-5, train_encoder=True, n_init=100,
         augment="auto", input_shape=None, kernel_gamma=None, kernel_random_state=None,
         precision_init="kmeans", pretrain_optimizer="auto", pretrain_lr=None,

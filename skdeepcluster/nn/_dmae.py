@@ -90,9 +90,14 @@ class DissimilarityMixture(nn.Module):
         """Dissimilarity of each sample to each cluster, shape (n_samples, n_clusters)."""
         return pairwise_dissimilarity(self.dissimilarity, h, self.centers, **self._params())
 
-    def forward(self, h):
-        """Soft assignments ``s`` of a batch, shape (n_samples, n_clusters)."""
-        return torch.softmax(-self.alpha * self.distances(h) + self.phi(), dim=1)
+    def forward(self, h, phi=None):
+        """Soft assignments ``s`` of a batch, shape (n_samples, n_clusters).
+
+        ``phi``: :meth:`phi`, computed once by the caller (inference over many batches,
+        and the ONNX graph, which has no log-determinant); None computes it here.
+        """
+        phi = self.phi() if phi is None else phi
+        return torch.softmax(-self.alpha * self.distances(h) + phi, dim=1)
 
     def clustering_loss(self, h, s):
         """Per-sample loss ``d(h, theta~) - phi~ / alpha`` (Eqs. 12 and 18), shape (n_samples,).
