@@ -83,11 +83,13 @@ class _SavedPretraining(DMAE):
         return copy.deepcopy(history)
 
 
-def run_seed(X, y, seed, input_shape, check=False):
-    """``{variant: labels}`` for ``seed``, printing each variant's ACC, NMI and fit time."""
+def run_seed(X, y, seed, input_shape, common=None, check=False):
+    """``{variant: labels}`` for ``seed``, printing each variant's ACC, NMI and fit time.
+    ``common``: parameters set on every variant (e.g. ``pretrain_epochs``)."""
     _SavedPretraining.saved = None
     labels = {}
     for name, params in VARIANTS.items():
+        params = {**params, **(common or {})}
         start = time.perf_counter()
         model = _SavedPretraining(10, input_shape=input_shape, random_state=seed, device="cpu",
                                   **params).fit(X)
@@ -145,11 +147,9 @@ def main(argv=None):
     X, y = load_benchmark(args.dataset, data_home=args.data_dir)
     if args.summary:
         return summary(args.summary, y)
-    if args.pretrain_epochs is not None:
-        for params in VARIANTS.values():
-            params["pretrain_epochs"] = args.pretrain_epochs
+    common = {} if args.pretrain_epochs is None else {"pretrain_epochs": args.pretrain_epochs}
     for seed in args.seeds:
-        labels = run_seed(X, y, seed, IMAGE_SHAPES[args.dataset], check=args.check)
+        labels = run_seed(X, y, seed, IMAGE_SHAPES[args.dataset], common, check=args.check)
         out = Path(args.out) / f"dmae-recipe-{args.dataset}-seed{seed}.npz"
         np.savez_compressed(out, seed=seed, names=np.array(list(labels)),
                             **{f"v{i}": labels[name] for i, name in enumerate(labels)})
