@@ -51,9 +51,10 @@ class CodeKMeans(Callback):
         from skdeepcluster.metrics import clustering_accuracy
 
         epoch = len(net.history)
-        if epoch not in CHECKPOINTS or not hasattr(net.module_, "encode"):
+        # SDDECC pretrains its whole module (the autoencoder with its MI and prior terms)
+        autoencoder = getattr(net.module_, "autoencoder", net.module_)
+        if epoch not in CHECKPOINTS or not hasattr(autoencoder, "encode"):
             return
-        autoencoder = net.module_
         autoencoder.eval()
         with torch.no_grad():
             code = torch.cat([autoencoder.encode(torch.from_numpy(part))
@@ -89,6 +90,8 @@ def run(args):
                   "callbacks": [CodeKMeans(X, y, setting, rows, args.out)]}
         if args.estimator == "DMAE":
             params["max_epochs"] = 0  # the pretraining alone
+        elif args.estimator == "SDDECC":  # the pretraining, its k-means start, no GCN
+            params.update(max_epochs=0, use_gcn=False)
         start = time.perf_counter()
         getattr(skdeepcluster, args.estimator)(10, **params).fit(X)
         print(f"seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
@@ -102,12 +105,12 @@ def summarize(paths):
         for row in json.loads(Path(path).read_text()):
             # rows written before --lr / --batch-size existed used the defaults
             lr = row.get("lr", {"sgd": 1.0, "adam": 1e-3}[row["optimizer"]])
-            key = (row["dataset"], row["optimizer"], row["augment"], lr,
+            key = (row["dataset"], row["estimator"], row["optimizer"], row["augment"], lr,
                    row.get("batch_size", 256), row["epoch"])
             groups[key].append(row)
-    print("| data set | optimizer | augment | lr | batch | epoch | seeds | stability (ARI) "
-          "| loss | k-means ACC (reported, not used) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| data set | estimator | optimizer | augment | lr | batch | epoch | seeds "
+          "| stability (ARI) | loss | k-means ACC (reported, not used) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for key, rows in sorted(groups.items()):
         accs = [r["acc"] for r in rows]
         spread = f" ± {statistics.stdev(accs):.3f}" if len(accs) > 1 else ""
@@ -120,8 +123,11 @@ def summarize(paths):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="digits", choices=sorted(IMAGE_SHAPES))
-    parser.add_argument("--estimator", default="AEKMeans", choices=["AEKMeans", "DMAE"],
-                        help="whose pretraining runs (DMAE with max_epochs=0)")
+    parser.add_argument("--estimator", default="AEKMeans",
+                        choices=["AEKMeans", "DMAE", "SDDECC"],
+                        help="whose pretraining runs (DMAE and SDDECC with max_epochs=0; "
+                             "SDDECC's is its convolutional autoencoder with its MI and "
+                             "prior terms)")
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],
                         help="SGD (momentum 0.9), by default at 1.0, or Adam, by default "
                              "at 1e-3")
