@@ -2,6 +2,7 @@
 per-seed scripts still compute the models' own fits."""
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,25 @@ def test_per_seed_scripts_still_compute_the_models_fits(script):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DIFFERENT" not in result.stdout and "same" in result.stdout
+
+
+def test_pretrain_curve_follows_sddeccs_pretraining(tmp_path):
+    # SDDECC trains its whole module in pretraining (the autoencoder with its MI and prior
+    # terms): the k-means checkpoints must reach the autoencoder inside it.
+    out = tmp_path / "curve.json"
+    script = str(RUN.parent / "pretrain_curve.py")
+    result = subprocess.run(
+        [sys.executable, script, "--estimator", "SDDECC", "--optimizer", "adam",
+         "--augment", "none", "--epochs", "25", "--seeds", "0", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = json.loads(out.read_text())
+    assert [(row["estimator"], row["epoch"]) for row in rows] == [("SDDECC", 25)]
+    assert len(rows[0]["labels"]) == 1797
+    summary = subprocess.run(
+        [sys.executable, script, "--summarize", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert summary.returncode == 0, summary.stderr
+    assert "| digits | SDDECC | adam | none | 0.001 | 256 | 25 | 1 |" in summary.stdout
