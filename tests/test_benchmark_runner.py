@@ -12,9 +12,10 @@ import pytest
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
-def run(*args):
+def run(*args, script=RUN, timeout=300):
+    """A benchmark script (``run.py`` unless named) with ``args``, its output captured."""
     return subprocess.run(
-        [sys.executable, str(RUN), *args], capture_output=True, text=True, timeout=300,
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=timeout,
     )
 
 
@@ -51,10 +52,7 @@ def test_unknown_model_lists_the_available_ones():
 def test_per_seed_scripts_still_compute_the_models_fits(script):
     # Each script rebuilds a model's fit from its parts (private hooks included); --check
     # fits the models on digits and exits non-zero where a part no longer matches.
-    result = subprocess.run(
-        [sys.executable, str(RUN.parent / script), "--check"],
-        capture_output=True, text=True, timeout=600,
-    )
+    result = run("--check", script=RUN.parent / script, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DIFFERENT" not in result.stdout and "same" in result.stdout
 
@@ -63,19 +61,13 @@ def test_pretrain_curve_follows_sddeccs_pretraining(tmp_path):
     # SDDECC trains its whole module in pretraining (the autoencoder with its MI and prior
     # terms): the k-means checkpoints must reach the autoencoder inside it.
     out = tmp_path / "curve.json"
-    script = str(RUN.parent / "pretrain_curve.py")
-    result = subprocess.run(
-        [sys.executable, script, "--estimator", "SDDECC", "--optimizer", "adam",
-         "--augment", "none", "--epochs", "25", "--seeds", "0", "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
+    script = RUN.parent / "pretrain_curve.py"
+    result = run("--estimator", "SDDECC", "--optimizer", "adam", "--augment", "none",
+                 "--epochs", "25", "--seeds", "0", "--out", str(out), script=script)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = json.loads(out.read_text())
     assert [(row["estimator"], row["epoch"]) for row in rows] == [("SDDECC", 25)]
     assert len(rows[0]["labels"]) == 1797
-    summary = subprocess.run(
-        [sys.executable, script, "--summarize", str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
+    summary = run("--summarize", str(out), script=script)
     assert summary.returncode == 0, summary.stderr
     assert "| digits | SDDECC | adam | none | 0.001 | 256 | 25 | 1 |" in summary.stdout
